@@ -1,0 +1,8 @@
+// The contract for provider functions (invokes).
+import { CheckFailure, Props } from "../resources/types";
+
+export interface FunctionHandler {
+    token: string;
+    check(args: Props): { args: Props; failures: CheckFailure[] };
+    invoke(args: Props): Promise<Props>;
+}

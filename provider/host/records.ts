@@ -1,0 +1,27 @@
+// The line protocol between our constant shell scripts and the provider.
+// Both directions: one record per line, fields separated by TAB; any field that may hold arbitrary
+// bytes is base64 so no user data is ever parsed by the shell or splits a record.
+
+export type Record_ = string[];
+
+export function b64(s: string): string {
+    return Buffer.from(s, "utf8").toString("base64");
+}
+
+export function unb64(s: string): string {
+    return Buffer.from(s, "base64").toString("utf8");
+}
+
+/** Encodes records for a script's stdin. Fields must not contain TAB or newline (callers base64 them). */
+export function encodeRecords(records: Record_[]): string {
+    for (const r of records) for (const f of r) if (/[\t\n\r\0]/.test(f)) throw new Error(`internal: unencoded field ${JSON.stringify(f)}`);
+    return records.map((r) => r.join("\t") + "\n").join("");
+}
+
+export function parseRecords(out: Buffer | string): Record_[] {
+    return out
+        .toString("utf8")
+        .split("\n")
+        .filter((l) => l.length > 0)
+        .map((l) => l.split("\t"));
+}

@@ -1,0 +1,26 @@
+// Shell fragments shared by the scripts we run on hosts. Every script is a constant: user data only
+// ever arrives on stdin as base64 records (see records.ts), is decoded into variables, and is used
+// quoted ("$var") as data, never as code.
+
+/** Emits records: `emit TAG FIELD...` prints them TAB-separated. */
+export const SH_PRELUDE = String.raw`
+set -u
+umask 022
+TAB=$(printf '\t')
+emit() { ( IFS="$TAB"; printf '%s\n' "$*" ); }
+b64file() { base64 -w0 < "$1" 2>/dev/null || base64 < "$1" | tr -d '\n'; }
+b64str() { printf '%s' "$1" | base64 -w0 2>/dev/null || printf '%s' "$1" | base64 | tr -d '\n'; }
+unb64() { printf '%s' "$1" | base64 -d; }
+# atomic_write DEST MODE: stdin -> temp file in DEST's directory, fsync, rename, fsync the directory
+atomic_write() {
+  aw_dir=$(dirname "$1"); aw_base=$(basename "$1")
+  aw_tmp=$(mktemp "$aw_dir/.$aw_base.kh-XXXXXX") || return 1
+  if cat > "$aw_tmp" && chmod "$2" "$aw_tmp" && chown 0:0 "$aw_tmp" && sync "$aw_tmp" && mv -f "$aw_tmp" "$1"; then
+    sync "$aw_dir" 2>/dev/null || sync
+    return 0
+  fi
+  rm -f "$aw_tmp"; return 1
+}
+# remove_stale_temps DEST: temp files that an interrupted atomic_write of DEST left behind
+remove_stale_temps() { for f in "$(dirname "$1")/.$(basename "$1").kh-"*; do [ -e "$f" ] && rm -f "$f"; done; return 0; }
+`;

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Entry point of pulumi-resource-kernelhardening: serve the provider on a free loopback port and
+// tell the engine which one on stdout (the only thing ever written there).
+import * as grpc from "@grpc/grpc-js";
+import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
+import { EngineLogger } from "./protocol/engine";
+import { makeService } from "./protocol/server";
+import { definition } from "./definition";
+import { pool } from "./ssh/pool";
+
+async function main() {
+    const engineAddress = process.argv.slice(2).find((a) => !a.startsWith("-"));
+    const engine = new EngineLogger(engineAddress);
+    const server = new grpc.Server({ "grpc.max_receive_message_length": 64 * 1024 * 1024 });
+    server.addService(providerGrpc.ResourceProviderService, makeService(definition(), engine));
+    const port = await new Promise<number>((resolve, reject) =>
+        server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    process.stdout.write(`${port}\n`);
+    const shutdown = () => {
+        pool.closeAll();
+        server.tryShutdown(() => process.exit(0));
+        setTimeout(() => process.exit(0), 2000).unref();
+    };
+    process.on("SIGINT", shutdown);
+    process.on("SIGTERM", shutdown);
+}
+
+main().catch((err) => {
+    process.stderr.write(`pulumi-resource-kernelhardening: ${err instanceof Error ? err.message : err}\n`);
+    process.exit(1);
+});

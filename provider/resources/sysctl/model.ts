@@ -1,0 +1,135 @@
+// Sysctl inputs, key and value normalisation, and the drop-in file format. Pure functions only.
+import { z } from "zod";
+import { ConnectionSchema } from "../../ssh/connection";
+
+/** Keys the kernel only lets go one way until the next boot. */
+export const ONE_WAY_KEYS: Record<string, string> = {
+    "kernel.kexec_load_disabled": "1",
+    "kernel.modules_disabled": "1",
+};
+
+const COMPONENT = /^[A-Za-z0-9_@:+-]+(\.[A-Za-z0-9_@:+-]+)*$/;
+
+/**
+ * Canonical dotted form of a sysctl key (sysctl.d(5)): if the first separator is a slash, the key
+ * uses slashes and its dots are literal. A literal dot inside a component is written as "/" in the
+ * dotted form, as sysctl(8) prints it. Returns undefined for anything that is not a key.
+ */
+export function normaliseKey(raw: string): { key: string; procPath: string } | undefined {
+    const k = raw.trim();
+    if (!k || k.length > 512) return undefined;
+    const firstSep = k.search(/[./]/);
+    if (firstSep <= 0) return undefined;
+    const components = k[firstSep] === "/" ? k.split("/") : k.split(".").map((c) => c.replace(/\//g, "."));
+    if (components.some((c) => !COMPONENT.test(c) || c === "." || c === "..")) return undefined;
+    return { key: components.map((c) => c.replace(/\./g, "/")).join("."), procPath: components.join("/") };
+}
+
+/** Values compare with runs of whitespace folded, as the kernel prints multi-value keys with tabs. */
+export function normaliseValue(v: string): string {
+    return v.trim().split(/\s+/).join(" ");
+}
+
+const FileName = z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,250}\.conf$/, "must be a plain file name ending in .conf (letters, digits, _ . + -), e.g. 90-hardening.conf");
+
+const Value = z
+    .union([z.string(), z.number(), z.boolean()])
+    .transform((v) => (typeof v === "boolean" ? (v ? "1" : "0") : String(v)))
+    .refine((v) => !/[\n\r\0]/.test(v), "must not contain a newline, carriage return or NUL")
+    .refine((v) => normaliseValue(v).length > 0, "must not be empty")
+    .refine((v) => v.length <= 4096, "must be at most 4096 characters")
+    .transform(normaliseValue);
+
+export const SysctlObject = z
+    .object({
+        connection: ConnectionSchema,
+        file: FileName,
+        entries: z.record(z.string(), Value).refine((e) => Object.keys(e).length > 0, "must hold at least one key"),
+        comment: z
+            .string()
+            .max(4096)
+            .refine((c) => !/[\r\0]/.test(c), "must not contain a carriage return or NUL")
+            .optional(),
+        /** Allows keys the kernel lets go only one way until reboot (kernel.kexec_load_disabled, kernel.modules_disabled). */
+        allowOneWayKeys: z.boolean().default(false),
+        /** Let `pulumi preview` read the host to show drift (off: previews never connect). */
+        previewReadsHost: z.boolean().default(true),
+    })
+    .strict();
+
+export const SysctlInputsSchema = SysctlObject
+    .superRefine((inp, ctx) => {
+        const seen = new Map<string, string>();
+        for (const [raw, value] of Object.entries(inp.entries)) {
+            const n = normaliseKey(raw);
+            if (!n) {
+                ctx.addIssue({ code: "custom", path: ["entries", raw], message: `${JSON.stringify(raw)} is not a sysctl key (expected a dotted name such as kernel.kptr_restrict)` });
+                continue;
+            }
+            const dup = seen.get(n.key);
+            if (dup !== undefined) ctx.addIssue({ code: "custom", path: ["entries", raw], message: `names the same key as ${JSON.stringify(dup)}` });
+            seen.set(n.key, raw);
+            const oneWay = ONE_WAY_KEYS[n.key];
+            if (oneWay !== undefined && value === oneWay && !inp.allowOneWayKeys) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["entries", raw],
+                    message: `${n.key}=${oneWay} cannot be undone until the host reboots; set allowOneWayKeys: true to confirm`,
+                });
+            }
+        }
+    })
+    .transform((inp) => {
+        const entries: Record<string, string> = {};
+        for (const [raw, v] of Object.entries(inp.entries)) entries[normaliseKey(raw)!.key] = v;
+        return { ...inp, entries: sortKeys(entries) };
+    });
+
+export type SysctlInputs = z.output<typeof SysctlInputsSchema>;
+
+export function sortKeys<T>(m: Record<string, T>): Record<string, T> {
+    return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+export const DROPIN_DIR = "/etc/sysctl.d";
+
+export function procPath(key: string): string {
+    return normaliseKey(key)!.procPath;
+}
+
+/** The exact bytes of the drop-in file for these inputs. */
+export function renderFile(inp: Pick<SysctlInputs, "entries" | "comment">): string {
+    const lines = ["# Managed by Pulumi (kernelhardening:index:Sysctl). Edits made here are reverted by `pulumi up`."];
+    if (inp.comment) for (const l of inp.comment.split("\n")) lines.push(("# " + l).trimEnd());
+    for (const [k, v] of Object.entries(inp.entries)) lines.push(`${k} = ${v}`);
+    return lines.join("\n") + "\n";
+}
+
+export interface ParsedLine {
+    key: string;
+    value: string;
+    /** systemd's "-" prefix: a failure to set this key is ignored. */
+    ignoreFailure: boolean;
+}
+
+/** Parses sysctl.d(5) syntax; the last assignment of a key wins, as with systemd-sysctl. */
+export function parseConf(text: string): Map<string, ParsedLine> {
+    const out = new Map<string, ParsedLine>();
+    for (const raw of text.split("\n")) {
+        let line = raw.trim();
+        if (!line || line.startsWith("#") || line.startsWith(";")) continue;
+        let ignoreFailure = false;
+        if (line.startsWith("-")) {
+            ignoreFailure = true;
+            line = line.slice(1).trim();
+        }
+        const eq = line.indexOf("=");
+        if (eq < 0) continue;
+        const n = normaliseKey(line.slice(0, eq));
+        if (!n) continue;
+        out.set(n.key, { key: n.key, value: normaliseValue(line.slice(eq + 1)), ignoreFailure });
+    }
+    return out;
+}

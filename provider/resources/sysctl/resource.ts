@@ -1,0 +1,127 @@
+// kernelhardening:index:Sysctl — read -> plan -> apply -> verify, wired to the provider contract.
+import { Connection, ConnectionSchema, endpoint } from "../../ssh/connection";
+import { Ctx, DiffResult, Props, ResourceHandler, zodFailures } from "../types";
+import { connectionKnown, connectionSecretPaths } from "../common";
+import { applySysctl, observeSysctl } from "./host";
+import { ONE_WAY_KEYS, SysctlInputs, SysctlInputsSchema, SysctlObject } from "./model";
+import { diffSysctl, nextPreviousValues, planApply, planDelete, stateFromObservation, SysctlState, unverified } from "./plan";
+
+export const SYSCTL_TOKEN = "kernelhardening:index:Sysctl";
+
+function parseInputs(p: Props): SysctlInputs {
+    return SysctlInputsSchema.parse(p);
+}
+
+function idFor(inp: SysctlInputs): string {
+    return `${endpoint(inp.connection)}:/etc/sysctl.d/${inp.file}`;
+}
+
+function outputsOf(inp: SysctlInputs, st: SysctlState): Props {
+    return { ...inp, ...st };
+}
+
+function warnOverrides(ctx: Ctx, st: SysctlState) {
+    for (const o of st.overriddenBy) {
+        ctx.warn(`${o.key}: ${o.file} sets it to ${JSON.stringify(o.value)} after ${st.path} at boot, so that value wins at the next boot`);
+    }
+}
+
+async function applyAndVerify(ctx: Ctx, inp: SysctlInputs, previousBefore: Record<string, string | null>): Promise<Props> {
+    const obs = await observeSysctl(inp.connection, inp.file, [...new Set([...Object.keys(inp.entries), ...Object.keys(previousBefore)])]);
+    const previous = nextPreviousValues(inp.entries, obs, previousBefore);
+    const plan = planApply(inp, obs, previousBefore);
+    const after = plan.sets.length === 0 && plan.content === undefined ? obs : await applySysctl(inp.connection, plan);
+    const bad = unverified(inp.entries, after);
+    if (bad.length) throw new Error(`${endpoint(inp.connection)}: values not in force after apply: ${bad.join("; ")}`);
+    const st = stateFromObservation(inp, after, previous);
+    warnOverrides(ctx, st);
+    return outputsOf(inp, st);
+}
+
+export const sysctlResource: ResourceHandler = {
+    token: SYSCTL_TOKEN,
+    secretPaths: connectionSecretPaths,
+
+    check(news, unknownProps) {
+        const known: Props = { ...news };
+        // Unknown values (preview) are checked once they are known.
+        for (const p of unknownProps) delete known[p];
+        const schema = unknownProps.size ? SysctlObject.partial() : SysctlInputsSchema;
+        const r = schema.safeParse(known);
+        if (!r.success) return { inputs: news, failures: zodFailures(r.error.issues) };
+        return { inputs: { ...(r.data as Props), ...Object.fromEntries([...unknownProps].map((p) => [p, news[p]])) }, failures: [] };
+    },
+
+    async diff(_ctx, { olds, news, unknownProps }): Promise<DiffResult> {
+        if (unknownProps.size) {
+            // Still unknown: show what may change, never touch a host.
+            return { changes: [...unknownProps].map((p) => ({ path: p, kind: "update" as const, replace: p === "file" || p === "connection" })), deleteBeforeReplace: true };
+        }
+        const want = parseInputs(news);
+        const oldConn = ConnectionSchema.safeParse(olds.connection);
+        let recorded = {
+            entries: (olds.entries ?? {}) as Record<string, string | null>,
+            comment: olds.comment as string | undefined,
+            file: String(olds.file),
+            fileContent: (olds.fileContent ?? null) as string | null,
+            host: oldConn.success ? oldConn.data.host : "",
+            port: oldConn.success ? oldConn.data.port : 22,
+        };
+        const sameTarget = recorded.file === want.file && recorded.host === want.connection.host && recorded.port === want.connection.port;
+        if (want.previewReadsHost && sameTarget && connectionKnown(want.connection)) {
+            // Like the Kubernetes provider, preview reads the host so drift shows without --refresh.
+            const obs = await observeSysctl(want.connection, want.file, Object.keys(want.entries));
+            const seen = stateFromObservation(want, obs, {}).entries;
+            const entries = Object.fromEntries(Object.entries(recorded.entries).map(([k, v]) => [k, k in seen ? seen[k] : v]));
+            recorded = { ...recorded, entries, fileContent: obs.file };
+        }
+        return { changes: diffSysctl(recorded, { ...want, host: want.connection.host, port: want.connection.port }), deleteBeforeReplace: true };
+    },
+
+    async create(ctx, inputs) {
+        const inp = parseInputs(inputs);
+        return { id: idFor(inp), outputs: await applyAndVerify(ctx, inp, {}) };
+    },
+
+    async read(ctx, { id, outputs, inputs }) {
+        const source = Object.keys(inputs).length ? inputs : outputs;
+        const parsed = SysctlInputsSchema.safeParse(pickInputs(source));
+        if (!parsed.success) throw new Error(`cannot refresh ${id}: the recorded inputs are not valid (${parsed.error.issues[0]?.message}); import needs the resource declared in the program`);
+        const inp = parsed.data;
+        const previous = (outputs.previousValues ?? {}) as Record<string, string | null>;
+        const obs = await observeSysctl(inp.connection, inp.file, Object.keys(inp.entries));
+        const st = stateFromObservation(inp, obs, previous);
+        warnOverrides(ctx, st);
+        return { id, outputs: outputsOf(inp, st), inputs: pickInputs(source) };
+    },
+
+    async update(ctx, { olds, news }) {
+        const inp = parseInputs(news);
+        const previous = (olds.previousValues ?? {}) as Record<string, string | null>;
+        return applyAndVerify(ctx, inp, previous);
+    },
+
+    async delete(ctx, { outputs }) {
+        const inp = parseInputs(pickInputs(outputs));
+        const previous = (outputs.previousValues ?? {}) as Record<string, string | null>;
+        const restorable: Record<string, string | null> = {};
+        for (const [k, prev] of Object.entries(previous)) {
+            if (ONE_WAY_KEYS[k] !== undefined && prev !== ONE_WAY_KEYS[k]) {
+                ctx.warn(`${k} is one-way: it stays ${ONE_WAY_KEYS[k]} until the host reboots (the drop-in is removed, so the next boot starts without it)`);
+                continue;
+            }
+            restorable[k] = prev;
+        }
+        const obs = await observeSysctl(inp.connection, inp.file, Object.keys(restorable));
+        const plan = planDelete(inp.file, obs, restorable);
+        if (plan.sets.length || plan.content) await applySysctl(inp.connection, plan);
+    },
+};
+
+const INPUT_KEYS = ["connection", "file", "entries", "comment", "allowOneWayKeys", "previewReadsHost"];
+
+function pickInputs(p: Props): Props {
+    return Object.fromEntries(Object.entries(p).filter(([k, v]) => INPUT_KEYS.includes(k) && v !== undefined && v !== null));
+}
+
+export type { Connection };

@@ -1,0 +1,61 @@
+// The contract between the Pulumi protocol layer and each resource's domain code.
+// Values here are plain JS: secrets are unwrapped and re-wrapped by the protocol layer.
+
+export interface CheckFailure {
+    property: string;
+    reason: string;
+}
+
+export type DiffKind = "add" | "delete" | "update";
+
+export interface PropertyChange {
+    /** Property path as Pulumi displays it, e.g. `entries["kernel.kptr_restrict"]`. */
+    path: string;
+    kind: DiffKind;
+    replace?: boolean;
+}
+
+export interface DiffResult {
+    changes: PropertyChange[];
+    deleteBeforeReplace?: boolean;
+}
+
+export interface Ctx {
+    /** Shown in the CLI against the resource being worked on. */
+    warn(message: string): void;
+    info(message: string): void;
+    preview: boolean;
+}
+
+export type Props = Record<string, unknown>;
+
+export interface ResourceHandler {
+    token: string;
+    /** Dotted output paths that are always secret (connection credentials). */
+    secretPaths: string[];
+    check(news: Props, unknownProps: Set<string>): { inputs: Props; failures: CheckFailure[] };
+    diff(ctx: Ctx, req: { id: string; olds: Props; news: Props; unknownProps: Set<string> }): Promise<DiffResult>;
+    create(ctx: Ctx, inputs: Props): Promise<{ id: string; outputs: Props }>;
+    /** Returns undefined when the resource no longer exists. */
+    read(ctx: Ctx, req: { id: string; outputs: Props; inputs: Props }): Promise<{ id: string; outputs: Props; inputs: Props } | undefined>;
+    update(ctx: Ctx, req: { id: string; olds: Props; news: Props }): Promise<Props>;
+    delete(ctx: Ctx, req: { id: string; outputs: Props }): Promise<void>;
+}
+
+/** Path of a key inside a map property, as the engine's display expects it. */
+export function mapPath(prop: string, key: string): string {
+    return `${prop}[${JSON.stringify(key)}]`;
+}
+
+/** Zod issues -> check failures naming the property the user wrote. */
+export function zodFailures(issues: Array<{ path: Array<string | number>; message: string }>): CheckFailure[] {
+    return issues.map((i) => {
+        let property = "";
+        for (const p of i.path) {
+            if (typeof p === "number") property += `[${p}]`;
+            else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(p)) property += property ? `.${p}` : p;
+            else property += `[${JSON.stringify(p)}]`;
+        }
+        return { property, reason: property ? `${property}: ${i.message}` : i.message };
+    });
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Builds the Debian 12 test host image (debootstrap, cloud kernel 6.1) and caches it outside the repo.
+# Prints the cache directory on stdout. It holds:
+#   base.qcow2                 the disk (ext4, no partition table), GRUB config generated in the guest
+#   vmlinuz, initrd.img        the image's own kernel and initrd, for direct boots
+#   rescue.iso                 a GRUB ISO that boots the disk through the guest's own /boot/grub/grub.cfg
+#   id_ed25519{,.pub}          the key accepted for root and for the sudo user `kh`
+#   ssh_host_ed25519_key.pub   the guest's host key, so tests can pin it
+#   cmdline                    kernel parameters for direct boots
+# The cache is keyed by the content of this script and of vm-firstboot.sh.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/lib.sh"
+
+key=$(content_key "$here/build-vm-image.sh" "$here/vm-firstboot.sh")
+out="$KH_CACHE/vm-bookworm-$key"
+if [ -f "$out/ready" ]; then echo "$out"; exit 0; fi
+[ "$(id -u)" = 0 ] || die "building the VM image needs root (debootstrap, chroot)"
+for t in debootstrap mkfs.ext4 qemu-img qemu-system-x86_64 grub-mkrescue ssh-keygen; do
+  command -v "$t" >/dev/null || die "missing $t: run scripts/install-deps.sh"
+done
+
+MIRROR="${KH_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+PACKAGES=openssh-server,linux-image-cloud-amd64,systemd-sysv,udev,kmod,procps,apt,sudo,ifupdown,isc-dhcp-client,iproute2,grub2-common,apt-utils,xz-utils,zstd
+build="$out.build"
+rm -rf "$build"; mkdir -p "$build"
+root="$build/root"
+trap 'umount -R "$root/proc" "$root/sys" "$root/dev" 2>/dev/null || true' EXIT
+
+log "debootstrap bookworm (minbase + cloud kernel; about a minute)"
+with_progress "debootstrap" debootstrap --variant=minbase --include="$PACKAGES" bookworm "$root" "$MIRROR" >"$build/debootstrap.log" 2>&1 \
+  || { tail -20 "$build/debootstrap.log" >&2; die "debootstrap failed (log: $build/debootstrap.log)"; }
+
+log "configuring the guest"
+ssh-keygen -q -t ed25519 -N '' -C kernel-hardening-test -f "$build/id_ed25519"
+echo kh-test > "$root/etc/hostname"
+printf '127.0.0.1 localhost\n127.0.1.1 kh-test\n' > "$root/etc/hosts"
+echo '/dev/vda / ext4 errors=remount-ro 0 1' > "$root/etc/fstab"
+cat > "$root/etc/network/interfaces" <<'NET'
+auto lo
+iface lo inet loopback
+# QEMU user-mode network: static, so boot does not wait for DHCP
+auto eth0
+iface eth0 inet static
+  address 10.0.2.15/24
+  gateway 10.0.2.2
+NET
+echo 'nameserver 10.0.2.3' > "$root/etc/resolv.conf"
+install -d -m 700 "$root/root/.ssh"
+install -m 600 "$build/id_ed25519.pub" "$root/root/.ssh/authorized_keys"
+chroot "$root" useradd -m -s /bin/bash kh
+install -d -m 700 -o 1000 -g 1000 "$root/home/kh/.ssh"
+install -m 600 -o 1000 -g 1000 "$build/id_ed25519.pub" "$root/home/kh/.ssh/authorized_keys"
+echo 'kh ALL=(ALL) NOPASSWD: ALL' > "$root/etc/sudoers.d/kh"; chmod 440 "$root/etc/sudoers.d/kh"
+# A second user whose sudo asks for a password (tests of the "sudo wants a password" error)
+chroot "$root" useradd -m -s /bin/bash khpw
+echo 'khpw:khpw-password' | chroot "$root" chpasswd
+install -d -m 700 -o 1001 -g 1001 "$root/home/khpw/.ssh"
+install -m 600 -o 1001 -g 1001 "$build/id_ed25519.pub" "$root/home/khpw/.ssh/authorized_keys"
+echo 'khpw ALL=(ALL) ALL' > "$root/etc/sudoers.d/khpw"; chmod 440 "$root/etc/sudoers.d/khpw"
+cat > "$root/etc/ssh/sshd_config.d/kh-test.conf" <<'SSH'
+PermitRootLogin yes
+PasswordAuthentication yes
+UseDNS no
+MaxStartups 100:30:200
+MaxSessions 100
+SSH
+echo 'root:kh-root-password' | chroot "$root" chpasswd
+# Nothing periodic may change the host under a test
+for u in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer; do
+  ln -sf /dev/null "$root/etc/systemd/system/$u"
+done
+ln -sf /dev/null "$root/etc/systemd/system/systemd-timesyncd.service"
+mkdir -p "$root/etc/default"
+cat > "$root/etc/default/grub" <<'GRUB'
+GRUB_DEFAULT=0
+GRUB_TIMEOUT=0
+GRUB_DISTRIBUTOR=Debian
+GRUB_CMDLINE_LINUX_DEFAULT=""
+GRUB_CMDLINE_LINUX="console=ttyS0 net.ifnames=0"
+GRUB_TERMINAL=console
+GRUB_DISABLE_OS_PROBER=true
+GRUB
+install -m 755 "$here/vm-firstboot.sh" "$root/usr/local/sbin/kh-firstboot"
+cp "$root/etc/ssh/ssh_host_ed25519_key.pub" "$build/ssh_host_ed25519_key.pub"
+cp -L "$root/vmlinuz" "$build/vmlinuz"; cp -L "$root/initrd.img" "$build/initrd.img"
+echo "root=/dev/vda rw console=ttyS0 net.ifnames=0" > "$build/cmdline"
+rm -rf "$root/var/cache/apt/archives/"*.deb "$root/var/lib/apt/lists/"*_Packages
+
+log "making the disk (ext4 from the folder, qcow2)"
+mkfs.ext4 -q -L khroot -d "$root" "$build/disk.raw" 3G
+qemu-img convert -f raw -O qcow2 "$build/disk.raw" "$build/base.qcow2"
+rm -f "$build/disk.raw"; rm -rf "$root"
+
+log "making the GRUB rescue ISO (boots the guest's own grub.cfg)"
+mkdir -p "$build/iso/boot/grub"
+printf 'set timeout=0\ninsmod ext2\nconfigfile (hd0)/boot/grub/grub.cfg\n' > "$build/iso/boot/grub/grub.cfg"
+grub-mkrescue -o "$build/rescue.iso" "$build/iso" >/dev/null 2>&1 || die "grub-mkrescue failed"
+rm -rf "$build/iso"
+
+log "first boot: generating the guest's GRUB config (about 30 s)"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+qemu-system-x86_64 -accel tcg -m 1024 -smp 1 -nographic -no-reboot \
+  -drive file="$build/base.qcow2",if=virtio,format=qcow2 \
+  -kernel "$build/vmlinuz" -initrd "$build/initrd.img" -append "$(cat "$build/cmdline") systemd.unit=multi-user.target" \
+  -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$port-:22 -device virtio-net-pci,netdev=n0 \
+  >"$build/firstboot.log" 2>&1 &
+qpid=$!
+ok=
+for _ in $(seq 1 120); do
+  if ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=5 \
+      -i "$build/id_ed25519" -p "$port" root@127.0.0.1 /usr/local/sbin/kh-firstboot >>"$build/firstboot.log" 2>&1; then ok=1; break; fi
+  kill -0 $qpid 2>/dev/null || break
+  sleep 2
+done
+wait $qpid || true
+[ -n "$ok" ] || { tail -30 "$build/firstboot.log" >&2; die "first boot failed (log: $build/firstboot.log)"; }
+touch "$build/ready"
+rm -rf "$out"; mv "$build" "$out"
+log "VM image ready in $out"
+echo "$out"
