@@ -127,7 +127,7 @@ export function makeService(def: ProviderDefinition, engine: EngineLogger): prov
             const h = handlerFor(req.getUrn(), req.getType());
             const inputs = decode(req.getProperties());
             const { id, outputs } = await h.create(ctx(req.getUrn()), inputs.value);
-            return new providerPb.CreateResponse().setId(id).setProperties(out(h, outputs, inputs.secretProps)).setRefreshBeforeUpdate(true);
+            return new providerPb.CreateResponse().setId(id).setProperties(out(h, outputs, inputs.secretProps)).setRefreshBeforeUpdate(!!h.refreshBeforeUpdate?.(outputs));
         }),
 
         read: unary(async (req: providerPb.ReadRequest) => {
@@ -141,7 +141,7 @@ export function makeService(def: ProviderDefinition, engine: EngineLogger): prov
                 .setId(r.id)
                 .setProperties(out(h, r.outputs, secretProps))
                 .setInputs(out(h, r.inputs, secretProps))
-                .setRefreshBeforeUpdate(true);
+                .setRefreshBeforeUpdate(!!h.refreshBeforeUpdate?.(r.outputs));
         }),
 
         update: unary(async (req: providerPb.UpdateRequest) => {
@@ -149,7 +149,7 @@ export function makeService(def: ProviderDefinition, engine: EngineLogger): prov
             const olds = decode(req.getOlds());
             const news = decode(req.getNews());
             const outputs = await h.update(ctx(req.getUrn()), { id: req.getId(), olds: olds.value, news: news.value });
-            return new providerPb.UpdateResponse().setProperties(out(h, outputs, news.secretProps)).setRefreshBeforeUpdate(true);
+            return new providerPb.UpdateResponse().setProperties(out(h, outputs, news.secretProps)).setRefreshBeforeUpdate(!!h.refreshBeforeUpdate?.(outputs));
         }),
 
         delete: unary(async (req: providerPb.DeleteRequest) => {

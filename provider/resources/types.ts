@@ -33,6 +33,8 @@ export interface ResourceHandler {
     token: string;
     /** Dotted output paths that are always secret (connection credentials). */
     secretPaths: string[];
+    /** Whether the engine should read the resource (Read) before planning an update of it. */
+    refreshBeforeUpdate?(outputs: Props): boolean;
     check(news: Props, unknownProps: Set<string>): { inputs: Props; failures: CheckFailure[] };
     diff(ctx: Ctx, req: { id: string; olds: Props; news: Props; unknownProps: Set<string> }): Promise<DiffResult>;
     create(ctx: Ctx, inputs: Props): Promise<{ id: string; outputs: Props }>;

@@ -17,18 +17,21 @@ export interface ObservedSysctl {
     /** Why a key could not be read. */
     liveErrors: Record<string, string>;
     confFiles: ConfFile[];
+    /** After an apply: the live value each key had before the apply changed it. */
+    before: Record<string, string>;
+    /** After an apply: whether the file was written or removed. */
+    fileChanged: boolean;
 }
 
 export interface SetStep {
     key: string;
+    /** Ensured live: written only when the live value differs. */
     value: string;
-    /** Value to restore if a later step fails (the live value before this apply). */
-    rollback: string | null;
 }
 
 export interface ApplyPlan {
     file: string;
-    /** New file content, "delete" to remove it, or undefined to leave it alone. */
+    /** File content to ensure (written only when it differs), "delete" to remove it, or undefined to leave it alone. */
     content?: string | "delete";
     sets: SetStep[];
     /** Keys to report on afterwards. */
@@ -62,7 +65,10 @@ cat > "$in"
 
 export const OBSERVE_SCRIPT = SH_PRELUDE + OBSERVE + "observe \"$in\"\n";
 
-// fold: whitespace runs to one space, as normaliseValue does, so read-back compares like the provider.
+// One round trip applies and reports: for each S record the script compares the live value with
+// the wanted one (whitespace folded, as normaliseValue does) and writes only when they differ,
+// recording the value it replaced; W writes the file only when its content differs. A value the
+// kernel refuses or does not keep rolls back every key set so far and nothing is persisted.
 export const APPLY_SCRIPT =
     SH_PRELUDE +
     OBSERVE +
@@ -72,16 +78,20 @@ done_list=$(mktemp) || exit 70
 trap 'rm -f "$in" "$done_list"' EXIT
 rollback() {
   while IFS="$TAB" read -r rpath rold; do
-    [ "$rold" = "-" ] || unb64 "$rold" > "/proc/sys/$rpath" 2>/dev/null
+    unb64 "$rold" > "/proc/sys/$rpath" 2>/dev/null
   done < "$done_list"
 }
-while IFS="$TAB" read -r tag key path new old; do
+while IFS="$TAB" read -r tag key path new; do
   [ "$tag" = S ] || continue
   val=$(unb64 "$new")
-  if ! err=$( { printf '%s\n' "$val" > "/proc/sys/$path"; } 2>&1 ); then
+  if ! cur=$(cat "/proc/sys/$path" 2>&1); then emit rejected "$key" "$(b64str "$cur")"; rollback; exit 3; fi
+  [ "$(fold "$cur")" = "$(fold "$val")" ] && continue
+  # env printf: the external printf reports the kernel's errno (the shell builtin says "I/O error")
+  if ! err=$( { env printf '%s\n' "$val" > "/proc/sys/$path"; } 2>&1 ); then
     rollback; emit rejected "$key" "$(b64str "$err")"; exit 3
   fi
-  printf '%s\t%s\n' "$path" "$old" >> "$done_list"
+  printf '%s\t%s\n' "$path" "$(b64str "$cur")" >> "$done_list"
+  emit before "$key" "$(b64str "$cur")"
   got=$(cat "/proc/sys/$path" 2>&1)
   if [ "$(fold "$got")" != "$(fold "$val")" ]; then
     rollback; emit rejected "$key" "$(b64str "the kernel kept the value $(fold "$got")")"; exit 3
@@ -90,16 +100,18 @@ done < "$in"
 while IFS="$TAB" read -r tag a b; do
   case "$tag" in
     W) remove_stale_temps "/etc/sysctl.d/$a"
-       if ! unb64 "$b" | atomic_write "/etc/sysctl.d/$a" 0644; then emit failed "$(b64str "cannot write /etc/sysctl.d/$a")"; exit 4; fi ;;
+       if [ -f "/etc/sysctl.d/$a" ] && [ "$(b64file "/etc/sysctl.d/$a")" = "$b" ]; then continue; fi
+       if ! unb64 "$b" | atomic_write "/etc/sysctl.d/$a" 0644; then emit failed "$(b64str "cannot write /etc/sysctl.d/$a")"; exit 4; fi
+       emit wrote "$a" ;;
     R) remove_stale_temps "/etc/sysctl.d/$a"
-       if [ -e "/etc/sysctl.d/$a" ]; then rm -f "/etc/sysctl.d/$a" && { sync /etc/sysctl.d 2>/dev/null || sync; }; fi ;;
+       if [ -e "/etc/sysctl.d/$a" ]; then rm -f "/etc/sysctl.d/$a" && { sync /etc/sysctl.d 2>/dev/null || sync; }; emit removed "$a"; fi ;;
   esac
 done < "$in"
 observe "$in"
 `;
 
 function parseObserved(records: Record_[]): ObservedSysctl {
-    const obs: ObservedSysctl = { file: null, live: {}, liveErrors: {}, confFiles: [] };
+    const obs: ObservedSysctl = { file: null, live: {}, liveErrors: {}, confFiles: [], before: {}, fileChanged: false };
     for (const r of records) {
         switch (r[0]) {
             case "file":
@@ -111,6 +123,13 @@ function parseObserved(records: Record_[]): ObservedSysctl {
             case "nolive":
                 obs.live[r[1]] = null;
                 obs.liveErrors[r[1]] = cleanShellError(unb64(r[2] ?? ""));
+                break;
+            case "before":
+                obs.before[r[1]] = unb64(r[2] ?? "");
+                break;
+            case "wrote":
+            case "removed":
+                obs.fileChanged = true;
                 break;
             case "conf":
                 obs.confFiles.push({ dir: r[1], name: r[2], content: unb64(r[3] ?? "") });
@@ -126,7 +145,8 @@ export function cleanShellError(msg: string): string {
     if (/Directory nonexistent|No such file or directory/i.test(m)) return "no such key on this kernel";
     if (/Permission denied/i.test(m)) return "the key is read-only";
     const last = m.split("\n").pop() ?? m;
-    return last.replace(/^.*?(cannot create [^:]*: |write error: |printf: )/, "").replace(/^\/bin\/sh: \d+: /, "") || m;
+    // "sh: 1: printf: write error: Invalid argument" -> the errno text after the last colon
+    return last.split(": ").pop()?.trim() || m;
 }
 
 function observeRecords(file: string, keys: string[]): Record_[] {
@@ -145,7 +165,7 @@ export async function observeSysctl(c: Connection, file: string, keys: string[])
 
 export async function applySysctl(c: Connection, plan: ApplyPlan): Promise<ObservedSysctl> {
     const records: Record_[] = [];
-    for (const s of plan.sets) records.push(["S", s.key, procPath(s.key), b64(s.value), s.rollback === null ? "-" : b64(s.rollback)]);
+    for (const s of plan.sets) records.push(["S", s.key, procPath(s.key), b64(s.value)]);
     if (plan.content === "delete") records.push(["R", plan.file]);
     else if (plan.content !== undefined) records.push(["W", plan.file, b64(plan.content)]);
     records.push(...observeRecords(plan.file, plan.keys));

@@ -46,7 +46,22 @@ export const SysctlObject = z
     .object({
         connection: ConnectionSchema,
         file: FileName,
-        entries: z.record(z.string(), Value).refine((e) => Object.keys(e).length > 0, "must hold at least one key"),
+        entries: z
+            .record(z.string(), Value)
+            .refine((e) => Object.keys(e).length > 0, "must hold at least one key")
+            .superRefine((entries, ctx) => {
+                const seen = new Map<string, string>();
+                for (const raw of Object.keys(entries)) {
+                    const n = normaliseKey(raw);
+                    if (!n) {
+                        ctx.addIssue({ code: "custom", path: [raw], message: `${JSON.stringify(raw)} is not a sysctl key (expected a dotted name such as kernel.kptr_restrict)` });
+                        continue;
+                    }
+                    const dup = seen.get(n.key);
+                    if (dup !== undefined) ctx.addIssue({ code: "custom", path: [raw], message: `names the same key as ${JSON.stringify(dup)}` });
+                    seen.set(n.key, raw);
+                }
+            }),
         comment: z
             .string()
             .max(4096)
@@ -61,22 +76,15 @@ export const SysctlObject = z
 
 export const SysctlInputsSchema = SysctlObject
     .superRefine((inp, ctx) => {
-        const seen = new Map<string, string>();
         for (const [raw, value] of Object.entries(inp.entries)) {
-            const n = normaliseKey(raw);
-            if (!n) {
-                ctx.addIssue({ code: "custom", path: ["entries", raw], message: `${JSON.stringify(raw)} is not a sysctl key (expected a dotted name such as kernel.kptr_restrict)` });
-                continue;
-            }
-            const dup = seen.get(n.key);
-            if (dup !== undefined) ctx.addIssue({ code: "custom", path: ["entries", raw], message: `names the same key as ${JSON.stringify(dup)}` });
-            seen.set(n.key, raw);
-            const oneWay = ONE_WAY_KEYS[n.key];
+            const key = normaliseKey(raw)?.key;
+            if (!key) continue;
+            const oneWay = ONE_WAY_KEYS[key];
             if (oneWay !== undefined && value === oneWay && !inp.allowOneWayKeys) {
                 ctx.addIssue({
                     code: "custom",
                     path: ["entries", raw],
-                    message: `${n.key}=${oneWay} cannot be undone until the host reboots; set allowOneWayKeys: true to confirm`,
+                    message: `${key}=${oneWay} cannot be undone until the host reboots; set allowOneWayKeys: true to confirm`,
                 });
             }
         }

@@ -76,42 +76,32 @@ export function diffSysctl(old: RecordedState, want: Pick<SysctlInputs, "entries
 }
 
 /**
- * Steps that bring the host to `want`. Keys already right are not written, and an unchanged file is
- * not rewritten, so a converged host sees no writes at all. Keys dropped from the resource get
- * their recorded previous value back.
+ * Steps that bring the host to `want`. The host writes a key or the file only where it differs,
+ * so a converged host sees no writes at all. Keys dropped from the resource get their recorded
+ * previous value back.
  */
-export function planApply(want: Pick<SysctlInputs, "file" | "entries" | "comment">, obs: ObservedSysctl, previousValues: Record<string, string | null>): ApplyPlan {
-    const sets: SetStep[] = [];
-    for (const [k, v] of Object.entries(want.entries)) {
-        if (norm(obs.live[k]) !== v) sets.push({ key: k, value: v, rollback: obs.live[k] ?? null });
+export function planApply(want: Pick<SysctlInputs, "file" | "entries" | "comment">, previousValues: Record<string, string | null>): ApplyPlan {
+    const sets: SetStep[] = Object.entries(want.entries).map(([key, value]) => ({ key, value }));
+    for (const [key, prev] of Object.entries(previousValues)) {
+        if (!(key in want.entries) && prev !== null) sets.push({ key, value: prev });
     }
-    for (const [k, prev] of Object.entries(previousValues)) {
-        if (k in want.entries || prev === null) continue;
-        if (norm(obs.live[k]) !== norm(prev)) sets.push({ key: k, value: prev, rollback: obs.live[k] ?? null });
-    }
-    const content = renderFile(want);
-    return {
-        file: want.file,
-        content: obs.file === content ? undefined : content,
-        sets,
-        keys: Object.keys(want.entries),
-    };
+    return { file: want.file, content: renderFile(want), sets, keys: Object.keys(want.entries) };
 }
 
 /** Steps that undo the resource: previous values back live, our file removed. */
-export function planDelete(file: string, obs: ObservedSysctl, previousValues: Record<string, string | null>): ApplyPlan {
+export function planDelete(file: string, previousValues: Record<string, string | null>): ApplyPlan {
     const sets: SetStep[] = [];
-    for (const [k, prev] of Object.entries(previousValues)) {
-        if (prev === null) continue;
-        if (norm(obs.live[k]) !== norm(prev)) sets.push({ key: k, value: prev, rollback: obs.live[k] ?? null });
-    }
-    return { file, content: obs.file === null ? undefined : "delete", sets, keys: Object.keys(previousValues) };
+    for (const [key, prev] of Object.entries(previousValues)) if (prev !== null) sets.push({ key, value: prev });
+    return { file, content: "delete", sets, keys: Object.keys(previousValues) };
 }
 
-/** The previous value of each desired key: kept from before if known, else what is live now. */
-export function nextPreviousValues(want: Record<string, string>, obs: ObservedSysctl, before: Record<string, string | null>): Record<string, string | null> {
+/**
+ * The value each desired key had before this resource first set it: kept from earlier applies,
+ * else what the apply replaced, else (already right, or unreadable) what is live.
+ */
+export function nextPreviousValues(want: Record<string, string>, after: ObservedSysctl, before: Record<string, string | null>): Record<string, string | null> {
     const out: Record<string, string | null> = {};
-    for (const k of Object.keys(want)) out[k] = k in before ? before[k] : norm(obs.live[k]);
+    for (const k of Object.keys(want)) out[k] = k in before ? before[k] : k in after.before ? norm(after.before[k]) : norm(after.live[k]);
     return out;
 }
 

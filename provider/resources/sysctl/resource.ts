@@ -1,7 +1,7 @@
 // kernelhardening:index:Sysctl — read -> plan -> apply -> verify, wired to the provider contract.
 import { Connection, ConnectionSchema, endpoint } from "../../ssh/connection";
 import { Ctx, DiffResult, Props, ResourceHandler, zodFailures } from "../types";
-import { connectionKnown, connectionSecretPaths } from "../common";
+import { connectionSecretPaths } from "../common";
 import { applySysctl, observeSysctl } from "./host";
 import { ONE_WAY_KEYS, SysctlInputs, SysctlInputsSchema, SysctlObject } from "./model";
 import { diffSysctl, nextPreviousValues, planApply, planDelete, stateFromObservation, SysctlState, unverified } from "./plan";
@@ -27,13 +27,10 @@ function warnOverrides(ctx: Ctx, st: SysctlState) {
 }
 
 async function applyAndVerify(ctx: Ctx, inp: SysctlInputs, previousBefore: Record<string, string | null>): Promise<Props> {
-    const obs = await observeSysctl(inp.connection, inp.file, [...new Set([...Object.keys(inp.entries), ...Object.keys(previousBefore)])]);
-    const previous = nextPreviousValues(inp.entries, obs, previousBefore);
-    const plan = planApply(inp, obs, previousBefore);
-    const after = plan.sets.length === 0 && plan.content === undefined ? obs : await applySysctl(inp.connection, plan);
+    const after = await applySysctl(inp.connection, planApply(inp, previousBefore));
     const bad = unverified(inp.entries, after);
     if (bad.length) throw new Error(`${endpoint(inp.connection)}: values not in force after apply: ${bad.join("; ")}`);
-    const st = stateFromObservation(inp, after, previous);
+    const st = stateFromObservation(inp, after, nextPreviousValues(inp.entries, after, previousBefore));
     warnOverrides(ctx, st);
     return outputsOf(inp, st);
 }
@@ -41,6 +38,9 @@ async function applyAndVerify(ctx: Ctx, inp: SysctlInputs, previousBefore: Recor
 export const sysctlResource: ResourceHandler = {
     token: SYSCTL_TOKEN,
     secretPaths: connectionSecretPaths,
+    // The engine refreshes before an update, so `pulumi preview` shows drift without --refresh;
+    // previewReadsHost: false keeps previews offline.
+    refreshBeforeUpdate: (outputs) => outputs.previewReadsHost !== false,
 
     check(news, unknownProps) {
         const known: Props = { ...news };
@@ -59,7 +59,7 @@ export const sysctlResource: ResourceHandler = {
         }
         const want = parseInputs(news);
         const oldConn = ConnectionSchema.safeParse(olds.connection);
-        let recorded = {
+        const recorded = {
             entries: (olds.entries ?? {}) as Record<string, string | null>,
             comment: olds.comment as string | undefined,
             file: String(olds.file),
@@ -67,14 +67,6 @@ export const sysctlResource: ResourceHandler = {
             host: oldConn.success ? oldConn.data.host : "",
             port: oldConn.success ? oldConn.data.port : 22,
         };
-        const sameTarget = recorded.file === want.file && recorded.host === want.connection.host && recorded.port === want.connection.port;
-        if (want.previewReadsHost && sameTarget && connectionKnown(want.connection)) {
-            // Like the Kubernetes provider, preview reads the host so drift shows without --refresh.
-            const obs = await observeSysctl(want.connection, want.file, Object.keys(want.entries));
-            const seen = stateFromObservation(want, obs, {}).entries;
-            const entries = Object.fromEntries(Object.entries(recorded.entries).map(([k, v]) => [k, k in seen ? seen[k] : v]));
-            recorded = { ...recorded, entries, fileContent: obs.file };
-        }
         return { changes: diffSysctl(recorded, { ...want, host: want.connection.host, port: want.connection.port }), deleteBeforeReplace: true };
     },
 
@@ -112,9 +104,7 @@ export const sysctlResource: ResourceHandler = {
             }
             restorable[k] = prev;
         }
-        const obs = await observeSysctl(inp.connection, inp.file, Object.keys(restorable));
-        const plan = planDelete(inp.file, obs, restorable);
-        if (plan.sets.length || plan.content) await applySysctl(inp.connection, plan);
+        await applySysctl(inp.connection, planDelete(inp.file, restorable));
     },
 };
 

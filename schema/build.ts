@@ -1,0 +1,7 @@
+// Generates schema.json from the per-resource schema fragments, so the descriptions live next to
+// the code they document. Run with `npm run schema`; a unit test fails when schema.json is stale.
+import { writeFileSync } from "fs";
+import { join } from "path";
+import { buildSchema } from "./schema";
+
+writeFileSync(join(__dirname, "..", "schema.json"), JSON.stringify(buildSchema(), null, 2) + "\n");

@@ -1,0 +1,38 @@
+// What e2e test files share: the booted host (restored to its snapshot per test) and stacks.
+import { readFileSync } from "fs";
+import { tmpdir } from "os";
+import { join, resolve } from "path";
+import { restore, VmState } from "../harness/vm";
+import { Stack } from "../harness/pulumi";
+
+export const E2E_STATE_FILE = join(tmpdir(), `kh-e2e-vm-${process.env.USER ?? "root"}.json`);
+export const PROGRAM_DIR = resolve(__dirname, "program");
+
+export function sharedVm(): VmState {
+    return JSON.parse(readFileSync(E2E_STATE_FILE, "utf8")) as VmState;
+}
+
+/** The shared host, back at its pristine snapshot. */
+export async function pristineVm(): Promise<VmState> {
+    const vm = sharedVm();
+    await restore(vm, "ready");
+    return vm;
+}
+
+export interface ResourceSpec {
+    type: string;
+    name: string;
+    args: Record<string, unknown>;
+    connection?: Record<string, unknown>;
+}
+
+/** A fresh stack of the e2e program with the given connection and resources. */
+export async function newStack(connection: Record<string, unknown>, resources: ResourceSpec[], env: NodeJS.ProcessEnv = {}): Promise<Stack> {
+    const st = new Stack(PROGRAM_DIR, "e2e", env);
+    await st.init({ connection: { value: JSON.stringify(connection), secret: true }, resources: { value: JSON.stringify(resources) } });
+    return st;
+}
+
+export async function setResources(st: Stack, resources: ResourceSpec[]): Promise<void> {
+    await st.setConfig("resources", JSON.stringify(resources));
+}

@@ -1,0 +1,170 @@
+import { normaliseKey, normaliseValue, parseConf, renderFile, SysctlInputsSchema } from "../../provider/resources/sysctl/model";
+import { bootOrder, findOverrides } from "../../provider/resources/sysctl/precedence";
+import { diffSysctl, nextPreviousValues, planApply, planDelete, stateFromObservation } from "../../provider/resources/sysctl/plan";
+import { ObservedSysctl, cleanShellError } from "../../provider/resources/sysctl/host";
+import { zodFailures } from "../../provider/resources/types";
+
+const conn = { host: "10.0.0.1" };
+
+function observed(p: Partial<ObservedSysctl>): ObservedSysctl {
+    return { file: null, live: {}, liveErrors: {}, confFiles: [], before: {}, fileChanged: false, ...p };
+}
+
+describe("keys and values", () => {
+    test.each([
+        ["kernel.kptr_restrict", "kernel.kptr_restrict", "kernel/kptr_restrict"],
+        ["kernel/kptr_restrict", "kernel.kptr_restrict", "kernel/kptr_restrict"],
+        ["net/ipv4/conf/eth0.100/rp_filter", "net.ipv4.conf.eth0/100.rp_filter", "net/ipv4/conf/eth0.100/rp_filter"],
+        ["net.ipv4.conf.eth0/100.rp_filter", "net.ipv4.conf.eth0/100.rp_filter", "net/ipv4/conf/eth0.100/rp_filter"],
+        [" vm.swappiness ", "vm.swappiness", "vm/swappiness"],
+    ])("%s normalises to %s", (raw, key, path) => {
+        expect(normaliseKey(raw)).toEqual({ key, procPath: path });
+    });
+
+    test.each(["", "kernel", ".kernel", "kernel..x", "kernel.$(reboot)", "kernel/../../etc/passwd", "a b.c", "kernel.x;y", "net.*.rp_filter"])("%j is not a key", (raw) => {
+        expect(normaliseKey(raw)).toBeUndefined();
+    });
+
+    test("whitespace folds so tabs never flap", () => {
+        expect(normaliseValue("32768\t60999")).toBe("32768 60999");
+        expect(normaliseValue("  4096 \t 87380   6291456 ")).toBe("4096 87380 6291456");
+    });
+});
+
+describe("check", () => {
+    const base = { connection: conn, file: "90-x.conf", entries: { "kernel/kptr_restrict": 2, "net.ipv4.ip_local_port_range": "32768\t60999" } };
+
+    test("normalises keys, values and defaults", () => {
+        const r = SysctlInputsSchema.parse(base);
+        expect(r.entries).toEqual({ "kernel.kptr_restrict": "2", "net.ipv4.ip_local_port_range": "32768 60999" });
+        expect(r.connection).toMatchObject({ host: "10.0.0.1", port: 22, user: "root", dialErrorLimit: 10, perDialTimeout: 15, insecureIgnoreHostKey: false });
+        expect(r.previewReadsHost).toBe(true);
+    });
+
+    function failures(input: unknown) {
+        const r = SysctlInputsSchema.safeParse(input);
+        return r.success ? [] : zodFailures(r.error.issues);
+    }
+
+    test("names the property of every bad input", () => {
+        expect(failures({ ...base, file: "../../etc/passwd" })[0].property).toBe("file");
+        expect(failures({ ...base, file: "x.sh" })[0].reason).toMatch(/^file: must be a plain file name ending in \.conf/);
+        expect(failures({ ...base, entries: { "kernel.kptr_restrict": "1\nkernel.modules_disabled = 1" } })[0]).toEqual({
+            property: 'entries["kernel.kptr_restrict"]',
+            reason: 'entries["kernel.kptr_restrict"]: must not contain a newline, carriage return or NUL',
+        });
+        expect(failures({ ...base, entries: { "x; rm -rf /": "1" } })[0].property).toBe('entries["x; rm -rf /"]');
+        expect(failures({ ...base, entries: {} })[0].property).toBe("entries");
+        expect(failures({ ...base, entries: { "kernel.kptr_restrict": "2", "kernel/kptr_restrict": "1" } })[0].reason).toMatch(/names the same key/);
+        expect(failures({ ...base, connection: { host: "h; reboot" } })[0].property).toBe("connection.host");
+        expect(failures({ ...base, connection: { host: "h", port: 70000 } })[0].property).toBe("connection.port");
+        expect(failures({ ...base, connection: { host: "h", user: "$(id)" } })[0].property).toBe("connection.user");
+        expect(failures({ ...base, connection: { host: "h", hostKey: "nonsense" } })[0].property).toBe("connection.hostKey");
+        expect(failures({ ...base, extra: 1 })[0].reason).toMatch(/Unrecognized key/);
+    });
+
+    test("one-way keys need an explicit opt-in", () => {
+        const oneWay = { ...base, entries: { "kernel.kexec_load_disabled": "1" } };
+        expect(failures(oneWay)[0].reason).toMatch(/cannot be undone until the host reboots; set allowOneWayKeys: true/);
+        expect(failures({ ...oneWay, allowOneWayKeys: true })).toEqual([]);
+        expect(failures({ ...base, entries: { "kernel.kexec_load_disabled": "0" } })).toEqual([]);
+    });
+});
+
+describe("file format", () => {
+    test("renders sorted entries under a header and comment", () => {
+        expect(renderFile({ entries: { "a.b": "1", "c.d": "2 3" }, comment: "why\nmore" })).toBe(
+            "# Managed by Pulumi (kernelhardening:index:Sysctl). Edits made here are reverted by `pulumi up`.\n# why\n# more\na.b = 1\nc.d = 2 3\n",
+        );
+    });
+
+    test("parses sysctl.d syntax: comments, '-' prefix, last assignment wins, slashes", () => {
+        const m = parseConf("# c\n; c\n-kernel.sysrq=0\nkernel.kptr_restrict = 1\nkernel/kptr_restrict=2\nnonsense\n  net.core.somaxconn =  4096  \n");
+        expect(m.get("kernel.kptr_restrict")?.value).toBe("2");
+        expect(m.get("kernel.sysrq")).toEqual({ key: "kernel.sysrq", value: "0", ignoreFailure: true });
+        expect(m.get("net.core.somaxconn")?.value).toBe("4096");
+        expect(m.size).toBe(3);
+    });
+});
+
+describe("precedence at boot", () => {
+    const f = (dir: string, name: string, content: string) => ({ dir, name, content });
+
+    test("a later file name wins; /etc masks /usr/lib of the same name; sysctl.conf is last", () => {
+        const files = [
+            f("/usr/lib/sysctl.d", "50-default.conf", "kernel.kptr_restrict = 0\n"),
+            f("/usr/lib/sysctl.d", "95-vendor.conf", "kernel.kptr_restrict = 1\n"),
+            f("/etc/sysctl.d", "95-vendor.conf", "# masked\n"),
+            f("/etc/sysctl.d", "90-post.conf", "kernel.kptr_restrict = 2\nkernel.dmesg_restrict = 1\n"),
+            f("/run/sysctl.d", "99-run.conf", "kernel.dmesg_restrict = 0\n"),
+            f("/etc", "sysctl.conf", "kernel.kptr_restrict = 2\n"),
+        ];
+        expect(bootOrder(files).map((x) => `${x.dir}/${x.name}`)).toEqual([
+            "/usr/lib/sysctl.d/50-default.conf",
+            "/etc/sysctl.d/90-post.conf",
+            "/etc/sysctl.d/95-vendor.conf",
+            "/run/sysctl.d/99-run.conf",
+            "/etc/sysctl.conf",
+        ]);
+        expect(findOverrides(files, "90-post.conf", { "kernel.kptr_restrict": "2", "kernel.dmesg_restrict": "1" })).toEqual([
+            { key: "kernel.dmesg_restrict", file: "/run/sysctl.d/99-run.conf", value: "0" },
+        ]);
+    });
+
+    test("Debian's 99-sysctl.conf link to sysctl.conf counts once", () => {
+        const files = [f("/etc/sysctl.d", "99-sysctl.conf", "vm.x = 1\n"), f("/etc", "sysctl.conf", "vm.x = 1\n")];
+        expect(bootOrder(files)).toHaveLength(1);
+    });
+});
+
+describe("planning", () => {
+    const want = { file: "90-post.conf", entries: { "kernel.kptr_restrict": "2", "kernel.dmesg_restrict": "1" }, comment: undefined };
+
+    test("state reports the live value where it differs, then the file's, else the desired one", () => {
+        const obs = observed({
+            file: renderFile({ entries: { "kernel.kptr_restrict": "2", "kernel.dmesg_restrict": "0" } }),
+            live: { "kernel.kptr_restrict": "1", "kernel.dmesg_restrict": "1" },
+        });
+        const st = stateFromObservation(want, obs, {});
+        expect(st.entries).toEqual({ "kernel.kptr_restrict": "1", "kernel.dmesg_restrict": "0" });
+        expect(st.liveValues).toEqual({ "kernel.kptr_restrict": "1", "kernel.dmesg_restrict": "1" });
+    });
+
+    test("diff names each changed key; file and host replace", () => {
+        const old = { entries: { "kernel.kptr_restrict": "0", "vm.old": "1" }, file: "90-post.conf", fileContent: "", host: "h", port: 22 };
+        expect(diffSysctl(old, { ...want, host: "h", port: 22 })).toEqual([
+            { path: 'entries["kernel.kptr_restrict"]', kind: "update" },
+            { path: 'entries["kernel.dmesg_restrict"]', kind: "add" },
+            { path: 'entries["vm.old"]', kind: "delete" },
+        ]);
+        const same = { entries: want.entries, file: "90-post.conf", fileContent: renderFile(want), host: "h", port: 22 };
+        expect(diffSysctl(same, { ...want, host: "h", port: 22 })).toEqual([]);
+        expect(diffSysctl({ ...same, fileContent: renderFile(want) + "extra = 1\n" }, { ...want, host: "h", port: 22 })).toEqual([{ path: "fileContent", kind: "update" }]);
+        expect(diffSysctl(same, { ...want, file: "91.conf", host: "h2", port: 22 }).filter((c) => c.replace).map((c) => c.path)).toEqual(["file", "connection.host"]);
+    });
+
+    test("apply ensures every key and restores keys dropped from the resource", () => {
+        const plan = planApply(want, { "vm.dropped": "60", "vm.unknown": null, "kernel.kptr_restrict": "0" });
+        expect(plan.sets).toEqual([
+            { key: "kernel.kptr_restrict", value: "2" },
+            { key: "kernel.dmesg_restrict", value: "1" },
+            { key: "vm.dropped", value: "60" },
+        ]);
+        expect(plan.content).toBe(renderFile(want));
+    });
+
+    test("delete restores known previous values and removes the file", () => {
+        expect(planDelete("90-post.conf", { a: "1", b: null })).toEqual({ file: "90-post.conf", content: "delete", sets: [{ key: "a", value: "1" }], keys: ["a", "b"] });
+    });
+
+    test("previous values: kept from before, else what the apply replaced, else live", () => {
+        const after = observed({ live: { a: "2", b: "1", c: "5" }, before: { b: "0\t1" } });
+        expect(nextPreviousValues({ a: "2", b: "1", c: "5" }, after, { a: "9" })).toEqual({ a: "9", b: "0 1", c: "5" });
+    });
+});
+
+test("kernel errors read as reasons", () => {
+    expect(cleanShellError("/bin/sh: 12: cannot create /proc/sys/kernel/x: Directory nonexistent")).toBe("no such key on this kernel");
+    expect(cleanShellError("/bin/sh: 1: printf: printf: I/O error\n/bin/sh: 1: printf: write error: Invalid argument")).toBe("Invalid argument");
+    expect(cleanShellError("sh: 1: cannot create /proc/sys/kernel/version: Permission denied")).toBe("the key is read-only");
+});
