@@ -27,7 +27,10 @@ export function definition(): ProviderDefinition {
         name: PROVIDER_NAME,
         version: JSON.parse(schema).version,
         schema,
-        resources: [sysctlResource],
-        functions: [],
+        resources: [
+            sysctlResource,
+        ],
+        functions: [
+        ],
     };
 }

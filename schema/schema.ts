@@ -3,11 +3,11 @@
 
 type Prop = Record<string, unknown>;
 
-const str = (description: string, extra: Prop = {}): Prop => ({ type: "string", description, ...extra });
-const int = (description: string, extra: Prop = {}): Prop => ({ type: "integer", description, ...extra });
-const bool = (description: string, extra: Prop = {}): Prop => ({ type: "boolean", description, ...extra });
-const strMap = (description: string): Prop => ({ type: "object", additionalProperties: { type: "string" }, description });
-const ref = (t: string, description: string): Prop => ({ $ref: `#/types/kernelhardening:index:${t}`, description });
+export const str = (description: string, extra: Prop = {}): Prop => ({ type: "string", description, ...extra });
+export const int = (description: string, extra: Prop = {}): Prop => ({ type: "integer", description, ...extra });
+export const bool = (description: string, extra: Prop = {}): Prop => ({ type: "boolean", description, ...extra });
+export const strMap = (description: string): Prop => ({ type: "object", additionalProperties: { type: "string" }, description });
+export const ref = (t: string, description: string): Prop => ({ $ref: `#/types/kernelhardening:index:${t}`, description });
 
 const hopProperties: Record<string, Prop> = {
     host: str("The address of the host to connect to (a name or an IP address)."),
@@ -56,7 +56,7 @@ const types = {
     },
 };
 
-const connectionInput = ref("Connection", "How to reach the host over SSH.");
+export const connectionInput = ref("Connection", "How to reach the host over SSH.");
 
 const sysctlInputs: Record<string, Prop> = {
     connection: connectionInput,
@@ -91,7 +91,14 @@ const resources = {
     },
 };
 
-export function buildSchema(extra: { resources?: Record<string, unknown>; types?: Record<string, unknown>; functions?: Record<string, unknown> } = {}) {
+export interface SchemaFragment {
+    resources?: Record<string, unknown>;
+    types?: Record<string, unknown>;
+    functions?: Record<string, unknown>;
+}
+
+export function buildSchema(fragments: SchemaFragment[] = []) {
+    const merge = (k: keyof SchemaFragment) => Object.assign({}, ...fragments.map((f) => f[k] ?? {}));
     return {
         name: "kernelhardening",
         displayName: "Kernel Hardening",
@@ -108,8 +115,8 @@ export function buildSchema(extra: { resources?: Record<string, unknown>; types?
         },
         config: {},
         provider: { description: "The kernelhardening provider. It has no configuration: every resource names its host in `connection`." },
-        types: { ...types, ...(extra.types ?? {}) },
-        resources: { ...resources, ...(extra.resources ?? {}) },
-        functions: { ...(extra.functions ?? {}) },
+        types: { ...types, ...merge("types") },
+        resources: { ...resources, ...merge("resources") },
+        functions: { ...merge("functions") },
     };
 }

@@ -5,7 +5,7 @@ import { writeFileSync } from "fs";
 import { join, resolve } from "path";
 import { ensureImage, snapshot, startVm } from "../harness/vm";
 import { pulumiBin } from "../harness/pulumi";
-import { E2E_STATE_FILE } from "./shared";
+import { e2eStateFile } from "./shared";
 
 export default async function globalSetup(): Promise<void> {
     const root = resolve(__dirname, "../..");
@@ -17,6 +17,6 @@ export default async function globalSetup(): Promise<void> {
     const vm = await startVm("shared", image);
     await snapshot(vm, "ready");
     process.stderr.write(`\n[e2e] test host up on 127.0.0.1:${vm.port} in ${((Date.now() - t) / 1000).toFixed(1)} s, snapshot "ready" saved\n`);
-    writeFileSync(E2E_STATE_FILE, JSON.stringify(vm));
+    writeFileSync(e2eStateFile(), JSON.stringify(vm));
     (globalThis as Record<string, unknown>).__KH_VM__ = vm;
 }

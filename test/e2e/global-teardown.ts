@@ -1,10 +1,10 @@
 // Stops the shared test host whatever happened in the tests.
 import { rmSync } from "fs";
 import { stopVm, VmState } from "../harness/vm";
-import { E2E_STATE_FILE } from "./shared";
+import { e2eStateFile } from "./shared";
 
 export default async function globalTeardown(): Promise<void> {
     const vm = (globalThis as Record<string, unknown>).__KH_VM__ as VmState | undefined;
     if (vm) await stopVm(vm);
-    rmSync(E2E_STATE_FILE, { force: true });
+    rmSync(e2eStateFile(), { force: true });
 }

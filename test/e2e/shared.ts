@@ -5,11 +5,14 @@ import { join, resolve } from "path";
 import { restore, VmState } from "../harness/vm";
 import { Stack } from "../harness/pulumi";
 
-export const E2E_STATE_FILE = join(tmpdir(), `kh-e2e-vm-${process.env.USER ?? "root"}.json`);
+/** Per jest run (global setup sets it), so two suites running at once each keep their own host. */
+export function e2eStateFile(): string {
+    return (process.env.KH_E2E_STATE_FILE ??= join(tmpdir(), `kh-e2e-vm-${process.pid}.json`));
+}
 export const PROGRAM_DIR = resolve(__dirname, "program");
 
 export function sharedVm(): VmState {
-    return JSON.parse(readFileSync(E2E_STATE_FILE, "utf8")) as VmState;
+    return JSON.parse(readFileSync(e2eStateFile(), "utf8")) as VmState;
 }
 
 /** The shared host, back at its pristine snapshot. */
