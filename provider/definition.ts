@@ -3,6 +3,7 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { ProviderDefinition } from "./protocol/server";
 import { sysctlResource } from "./resources/sysctl/resource";
+import { auditFunction } from "./functions/audit";
 
 export const PROVIDER_NAME = "kernelhardening";
 
@@ -31,6 +32,7 @@ export function definition(): ProviderDefinition {
             sysctlResource,
         ],
         functions: [
+            auditFunction,
         ],
     };
 }

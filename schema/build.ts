@@ -3,9 +3,11 @@
 import { writeFileSync } from "fs";
 import { join } from "path";
 import { buildSchema, SchemaFragment } from "./schema";
+import { auditSchema } from "./audit";
 
 // One fragment per resource family besides Sysctl (which lives in schema.ts with the shared types).
 const fragments: SchemaFragment[] = [
+    auditSchema,
 ];
 
 writeFileSync(join(__dirname, "..", "schema.json"), JSON.stringify(buildSchema(fragments), null, 2) + "\n");

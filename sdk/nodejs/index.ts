@@ -276,6 +276,142 @@ export interface SysctlOverride {
 }
 
 /**
+ * One check of the host against the post's or KSPP's recommendations.
+ */
+export interface AuditFindingArgs {
+    /**
+     * Stable identifier, e.g. `kconfig.MODULE_SIG_FORCE`, `sysctl.kernel.kptr_restrict`, `runtime.lockdown`.
+     */
+    id: pulumi.Input<string>;
+    /**
+     * What is checked, in words.
+     */
+    title: pulumi.Input<string>;
+    /**
+     * `kconfig`, `cmdline`, `sysctl` or `runtime`.
+     */
+    category: pulumi.Input<string>;
+    /**
+     * Where the recommendation comes from: `cloudflare-post`, `kspp` or `kspp+post`.
+     */
+    source: pulumi.Input<string>;
+    /**
+     * `low`, `medium`, `high` or `critical`.
+     */
+    severity: pulumi.Input<string>;
+    /**
+     * `pass`, `fail`, or `unknown` when the host does not expose the information.
+     */
+    status: pulumi.Input<string>;
+    /**
+     * What the host shows (absent when unknown).
+     */
+    observed?: pulumi.Input<string>;
+    /**
+     * What the recommendation asks for.
+     */
+    expected: pulumi.Input<string>;
+    /**
+     * One line on why it matters.
+     */
+    why: pulumi.Input<string>;
+    /**
+     * How to fix it: which resource of this package sets it, or which kernel build option is needed.
+     */
+    fix: pulumi.Input<string>;
+}
+
+/**
+ * One check of the host against the post's or KSPP's recommendations.
+ */
+export interface AuditFinding {
+    /**
+     * Stable identifier, e.g. `kconfig.MODULE_SIG_FORCE`, `sysctl.kernel.kptr_restrict`, `runtime.lockdown`.
+     */
+    readonly id: string;
+    /**
+     * What is checked, in words.
+     */
+    readonly title: string;
+    /**
+     * `kconfig`, `cmdline`, `sysctl` or `runtime`.
+     */
+    readonly category: string;
+    /**
+     * Where the recommendation comes from: `cloudflare-post`, `kspp` or `kspp+post`.
+     */
+    readonly source: string;
+    /**
+     * `low`, `medium`, `high` or `critical`.
+     */
+    readonly severity: string;
+    /**
+     * `pass`, `fail`, or `unknown` when the host does not expose the information.
+     */
+    readonly status: string;
+    /**
+     * What the host shows (absent when unknown).
+     */
+    readonly observed?: string;
+    /**
+     * What the recommendation asks for.
+     */
+    readonly expected: string;
+    /**
+     * One line on why it matters.
+     */
+    readonly why: string;
+    /**
+     * How to fix it: which resource of this package sets it, or which kernel build option is needed.
+     */
+    readonly fix: string;
+}
+
+/**
+ * Counts of the findings.
+ */
+export interface AuditSummaryArgs {
+    /**
+     * Findings that pass.
+     */
+    pass: pulumi.Input<number>;
+    /**
+     * Findings that fail.
+     */
+    fail: pulumi.Input<number>;
+    /**
+     * Findings the host gave no information for.
+     */
+    unknown: pulumi.Input<number>;
+    /**
+     * Failing kconfig findings: they need a kernel built with other options.
+     */
+    needsKernelRebuild: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/**
+ * Counts of the findings.
+ */
+export interface AuditSummary {
+    /**
+     * Findings that pass.
+     */
+    readonly pass: number;
+    /**
+     * Findings that fail.
+     */
+    readonly fail: number;
+    /**
+     * Findings the host gave no information for.
+     */
+    readonly unknown: number;
+    /**
+     * Failing kconfig findings: they need a kernel built with other options.
+     */
+    readonly needsKernelRebuild: string[];
+}
+
+/**
  * The set of arguments for constructing a Sysctl resource.
  */
 export interface SysctlArgs {
@@ -383,4 +519,67 @@ export class Sysctl extends pulumi.CustomResource {
         const secretOpts = [].length ? { additionalSecretOutputs: [] } : {};
         super(Sysctl.__pulumiType, name, props, pulumi.mergeOptions(withVersion(opts), secretOpts));
     }
+}
+
+export interface AuditArgs {
+    /**
+     * How to reach the host over SSH.
+     */
+    connection: Connection;
+    /**
+     * Failing findings at or above this severity are listed in `failures`: low, medium, high or critical.
+     */
+    minSeverity?: string;
+}
+
+export interface AuditResult {
+    /**
+     * `uname -r` of the host.
+     */
+    readonly kernelRelease?: string;
+    /**
+     * Where the kernel build config was read from.
+     */
+    readonly kconfigSource?: string;
+    /**
+     * The Lockdown level in force.
+     */
+    readonly lockdown?: string;
+    /**
+     * Every check with its status.
+     */
+    readonly findings: AuditFinding[];
+    /**
+     * Ids of findings that fail at or above minSeverity.
+     */
+    readonly failures: string[];
+    /**
+     * Counts of the findings.
+     */
+    readonly summary: AuditSummary;
+}
+
+/**
+ * Audits a host's kernel against the recommendations of Cloudflare's post on kernel security tunables and KSPP: the kernel build config (/boot/config-$(uname -r) or /proc/config.gz), /proc/cmdline, sysctls, the Lockdown level and LSM list, taint flags and module signature enforcement, all read in one SSH round trip. Nothing on the host is changed.
+ */
+export function audit(args: AuditArgs, opts?: pulumi.InvokeOptions): Promise<AuditResult> {
+    return pulumi.runtime.invoke("kernelhardening:index:audit", args as any, { version: PACKAGE_VERSION, ...(opts ?? {}) });
+}
+
+export interface AuditOutputArgs {
+    /**
+     * How to reach the host over SSH.
+     */
+    connection: pulumi.Input<ConnectionArgs>;
+    /**
+     * Failing findings at or above this severity are listed in `failures`: low, medium, high or critical.
+     */
+    minSeverity?: pulumi.Input<string>;
+}
+
+/**
+ * Audits a host's kernel against the recommendations of Cloudflare's post on kernel security tunables and KSPP: the kernel build config (/boot/config-$(uname -r) or /proc/config.gz), /proc/cmdline, sysctls, the Lockdown level and LSM list, taint flags and module signature enforcement, all read in one SSH round trip. Nothing on the host is changed.
+ */
+export function auditOutput(args: AuditOutputArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<AuditResult> {
+    return pulumi.runtime.invokeOutput("kernelhardening:index:audit", args as any, { version: PACKAGE_VERSION, ...(opts ?? {}) });
 }

@@ -47,16 +47,14 @@ export const SysctlObject = z
         connection: ConnectionSchema,
         file: FileName,
         entries: z
-            .record(z.string(), Value)
+            // Keys are checked by the key schema so a bad key is reported even when a value is bad too.
+            .record(z.string().refine((k) => normaliseKey(k) !== undefined, (k) => ({ message: `${JSON.stringify(k)} is not a sysctl key (expected a dotted name such as kernel.kptr_restrict)` })), Value)
             .refine((e) => Object.keys(e).length > 0, "must hold at least one key")
             .superRefine((entries, ctx) => {
                 const seen = new Map<string, string>();
                 for (const raw of Object.keys(entries)) {
                     const n = normaliseKey(raw);
-                    if (!n) {
-                        ctx.addIssue({ code: "custom", path: [raw], message: `${JSON.stringify(raw)} is not a sysctl key (expected a dotted name such as kernel.kptr_restrict)` });
-                        continue;
-                    }
+                    if (!n) continue;
                     const dup = seen.get(n.key);
                     if (dup !== undefined) ctx.addIssue({ code: "custom", path: [raw], message: `names the same key as ${JSON.stringify(dup)}` });
                     seen.set(n.key, raw);

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite: type checks, unit tests, then end-to-end tests with the real Pulumi CLI
+# against a real Debian 12 VM. Installs what is missing first (see install-deps.sh).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/install-deps.sh"
+
+log "type-checking tests, schema and SDK"
+npx tsc -p tsconfig.test.json
+log "schema.json and the SDK are up to date"
+npx tsx schema/check.ts
+log "unit tests"
+npx jest --selectProjects unit
+log "end-to-end tests (real VM, real Pulumi CLI; one at a time on a shared, snapshotted VM)"
+npx jest --selectProjects e2e --runInBand --forceExit
+leftover=$(pgrep -f 'kh-test-' || true)
+[ -z "$leftover" ] || { pgrep -af 'kh-test-' >&2; die "processes of the test run are still running"; }
+log "all tests passed"
