@@ -3,7 +3,11 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { ProviderDefinition } from "./protocol/server";
 import { sysctlResource } from "./resources/sysctl/resource";
+import { lockdownResource } from "./resources/lockdown/resource";
+import { kernelPackagePinResource } from "./resources/kernelpin/resource";
 import { auditFunction } from "./functions/audit";
+import { makeConstruct } from "./protocol/construct";
+import { constructKernelHardening, HARDENING_TOKEN } from "./components/hardening/component";
 
 export const PROVIDER_NAME = "kernelhardening";
 
@@ -21,7 +25,7 @@ function packageRoot(): string {
     throw new Error("schema.json not found next to the provider");
 }
 
-export function definition(): ProviderDefinition {
+export function definition(engineAddress?: string): ProviderDefinition {
     const root = packageRoot();
     const schema = readFileSync(join(root, "schema.json"), "utf8");
     return {
@@ -30,9 +34,12 @@ export function definition(): ProviderDefinition {
         schema,
         resources: [
             sysctlResource,
+            lockdownResource,
+            kernelPackagePinResource,
         ],
         functions: [
             auditFunction,
         ],
+        construct: makeConstruct(engineAddress, { [HARDENING_TOKEN]: constructKernelHardening }),
     };
 }

@@ -12,7 +12,7 @@ async function main() {
     const engineAddress = process.argv.slice(2).find((a) => !a.startsWith("-"));
     const engine = new EngineLogger(engineAddress);
     const server = new grpc.Server({ "grpc.max_receive_message_length": 64 * 1024 * 1024 });
-    server.addService(providerGrpc.ResourceProviderService, makeService(definition(), engine));
+    server.addService(providerGrpc.ResourceProviderService, makeService(definition(engineAddress), engine));
     const port = await new Promise<number>((resolve, reject) =>
         server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );

@@ -3,11 +3,17 @@
 import { writeFileSync } from "fs";
 import { join } from "path";
 import { buildSchema, SchemaFragment } from "./schema";
+import { lockdownSchema } from "./lockdown";
 import { auditSchema } from "./audit";
+import { hardeningSchema } from "./hardening";
+import { kernelPackagePinSchema } from "./kernelpin";
 
 // One fragment per resource family besides Sysctl (which lives in schema.ts with the shared types).
 const fragments: SchemaFragment[] = [
+    lockdownSchema,
     auditSchema,
+    hardeningSchema,
+    kernelPackagePinSchema,
 ];
 
 writeFileSync(join(__dirname, "..", "schema.json"), JSON.stringify(buildSchema(fragments), null, 2) + "\n");

@@ -66,7 +66,7 @@ const sysctlInputs: Record<string, Prop> = {
     ),
     comment: str("A comment written at the top of the file, one `#` line per line of text."),
     allowOneWayKeys: bool(
-        "Confirms keys that the kernel only lets go one way until reboot (kernel.kexec_load_disabled=1, kernel.modules_disabled=1). Without it such entries fail at preview.",
+        "Confirms keys that the kernel only lets go one way until reboot (kernel.kexec_load_disabled=1, kernel.modules_disabled=1, kernel.yama.ptrace_scope=3, kernel.unprivileged_bpf_disabled=1). Without it such entries fail at preview.",
         { default: false },
     ),
     previewReadsHost: bool("Whether `pulumi preview` reads the host to show drift (as the Kubernetes provider reads its cluster). Set false for offline previews.", { default: true }),

@@ -18,7 +18,7 @@ export interface ProviderDefinition {
     schema: string;
     resources: ResourceHandler[];
     functions: FunctionHandler[];
-    construct?: (call: grpc.ServerUnaryCall<providerPb.ConstructRequest, providerPb.ConstructResponse>) => Promise<providerPb.ConstructResponse>;
+    construct?: (req: providerPb.ConstructRequest, call: grpc.ServerUnaryCall<providerPb.ConstructRequest, providerPb.ConstructResponse>) => Promise<providerPb.ConstructResponse>;
 }
 
 class UserError extends Error {

@@ -412,6 +412,70 @@ export interface AuditSummary {
 }
 
 /**
+ * Which kernel packages to hold, and at which version (see KernelPackagePin).
+ */
+export interface KernelPinSettingsArgs {
+    /**
+     * Packages to pin. Default: the kernel image meta-package installed and the versioned image package it depends on.
+     */
+    packages?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * Version to pin. Default: the version installed now.
+     */
+    version?: pulumi.Input<string>;
+}
+
+/**
+ * Which kernel packages to hold, and at which version (see KernelPackagePin).
+ */
+export interface KernelPinSettings {
+    /**
+     * Packages to pin. Default: the kernel image meta-package installed and the versioned image package it depends on.
+     */
+    readonly packages?: string[];
+    /**
+     * Version to pin. Default: the version installed now.
+     */
+    readonly version?: string;
+}
+
+/**
+ * An installed kernel image package: one that owns a /boot/vmlinuz-<release>.
+ */
+export interface KernelPackagePinImageArgs {
+    /**
+     * The package name, e.g. `linux-image-6.1.0-50-cloud-amd64`.
+     */
+    package: pulumi.Input<string>;
+    /**
+     * The installed version of the package.
+     */
+    version?: pulumi.Input<string>;
+    /**
+     * The kernel release it installs, as `uname -r` prints it when that kernel runs, e.g. `6.1.0-50-cloud-amd64`.
+     */
+    release: pulumi.Input<string>;
+}
+
+/**
+ * An installed kernel image package: one that owns a /boot/vmlinuz-<release>.
+ */
+export interface KernelPackagePinImage {
+    /**
+     * The package name, e.g. `linux-image-6.1.0-50-cloud-amd64`.
+     */
+    readonly package: string;
+    /**
+     * The installed version of the package.
+     */
+    readonly version?: string;
+    /**
+     * The kernel release it installs, as `uname -r` prints it when that kernel runs, e.g. `6.1.0-50-cloud-amd64`.
+     */
+    readonly release: string;
+}
+
+/**
  * The set of arguments for constructing a Sysctl resource.
  */
 export interface SysctlArgs {
@@ -432,7 +496,7 @@ export interface SysctlArgs {
      */
     comment?: pulumi.Input<string>;
     /**
-     * Confirms keys that the kernel only lets go one way until reboot (kernel.kexec_load_disabled=1, kernel.modules_disabled=1). Without it such entries fail at preview.
+     * Confirms keys that the kernel only lets go one way until reboot (kernel.kexec_load_disabled=1, kernel.modules_disabled=1, kernel.yama.ptrace_scope=3, kernel.unprivileged_bpf_disabled=1). Without it such entries fail at preview.
      */
     allowOneWayKeys?: pulumi.Input<boolean>;
     /**
@@ -472,7 +536,7 @@ export class Sysctl extends pulumi.CustomResource {
      */
     public readonly comment!: pulumi.Output<string | undefined>;
     /**
-     * Confirms keys that the kernel only lets go one way until reboot (kernel.kexec_load_disabled=1, kernel.modules_disabled=1). Without it such entries fail at preview.
+     * Confirms keys that the kernel only lets go one way until reboot (kernel.kexec_load_disabled=1, kernel.modules_disabled=1, kernel.yama.ptrace_scope=3, kernel.unprivileged_bpf_disabled=1). Without it such entries fail at preview.
      */
     public readonly allowOneWayKeys!: pulumi.Output<boolean>;
     /**
@@ -518,6 +582,350 @@ export class Sysctl extends pulumi.CustomResource {
         props["overriddenBy"] = undefined;
         const secretOpts = [].length ? { additionalSecretOutputs: [] } : {};
         super(Sysctl.__pulumiType, name, props, pulumi.mergeOptions(withVersion(opts), secretOpts));
+    }
+}
+
+/**
+ * The set of arguments for constructing a Lockdown resource.
+ */
+export interface LockdownArgs {
+    /**
+     * How to reach the host over SSH.
+     */
+    connection: pulumi.Input<ConnectionArgs>;
+    /**
+     * The lockdown level to hold: `integrity` blocks changes to the running kernel from userspace (unsigned modules, kexec of unsigned kernels, /dev/mem, hibernation, MSR writes and the other operations listed in kernel_lockdown(7)); `confidentiality` also blocks reading kernel memory (kprobes, perf and eBPF reads of kernel memory, /proc/kcore), which stops most run-time debugging. The kernel only lets the level go up until the next boot: asking for a lower level than the one in force changes only the persistence and sets rebootRequired.
+     */
+    mode: pulumi.Input<string>;
+    /**
+     * Whether `pulumi preview` reads the host to show drift (a level found lower after a reboot, a persistence removed by hand). Set false for offline previews.
+     */
+    previewReadsHost?: pulumi.Input<boolean>;
+}
+
+/**
+ * The Linux kernel's Lockdown LSM level (/sys/kernel/security/lockdown), raised live and persisted across reboots.
+ *
+ * The level is written only when the one in force is lower, because the kernel refuses the current or a lower level until the next boot. It is persisted on the kernel command line as `lockdown=<mode>`, through the host's own boot configuration: a GRUB drop-in (/etc/default/grub.d/90-kernelhardening-lockdown.cfg, then update-grub) where GRUB is configured, the lockdown= token of /etc/kernel/cmdline on kernel-install/systemd-boot hosts (every other parameter is kept, and the running kernel's boot entry is regenerated when kernel-install uses the bls layout), otherwise a systemd unit that raises the level early in boot (/etc/systemd/system/kernelhardening-lockdown.service, wanted by sysinit.target). Files are written atomically. When securityfs is not mounted but the kernel has it, the update mounts it; a kernel without the Lockdown LSM or without securityfs fails with an error that says which.
+ *
+ * Asking for a lower level than the one in force, or deleting the resource, cannot take effect before a reboot: the preview warns, the update changes only the persistence, and rebootRequired is true. Deleting removes the persistence and leaves the live level as it is until the next reboot. Drift (the persistence removed or edited by hand, or a level found lower after a reboot) shows in `pulumi preview` and is repaired by `pulumi up`.
+ */
+export class Lockdown extends pulumi.CustomResource {
+    /** @internal */
+    public static readonly __pulumiType = "kernelhardening:index:Lockdown";
+
+    /** Returns true if obj is an instance of Lockdown, also across copies of this SDK. */
+    public static isInstance(obj: any): obj is Lockdown {
+        return obj !== undefined && obj !== null && obj["__pulumiType"] === Lockdown.__pulumiType;
+    }
+
+    /**
+     * How to reach the host over SSH.
+     */
+    public readonly connection!: pulumi.Output<Connection>;
+    /**
+     * The level found on the host where it falls short of the desired one: the level in force if it is lower, else the level the persistence gives the next boot (`none` when the persistence is missing); otherwise the desired level. A level in force above the desired one is not a shortfall (see rebootRequired).
+     */
+    public readonly mode!: pulumi.Output<string>;
+    /**
+     * Whether `pulumi preview` reads the host to show drift (a level found lower after a reboot, a persistence removed by hand). Set false for offline previews.
+     */
+    public readonly previewReadsHost!: pulumi.Output<boolean>;
+    /**
+     * The lockdown level in force now, as /sys/kernel/security/lockdown shows it in brackets: `none`, `integrity` or `confidentiality`. Never a level that is only persisted.
+     */
+    public readonly currentLevel!: pulumi.Output<string>;
+    /**
+     * How the level is persisted across reboots: `grub` (a GRUB drop-in adding lockdown= to GRUB_CMDLINE_LINUX), `kernel-cmdline` (the lockdown= token of /etc/kernel/cmdline) or `systemd-unit` (a unit that raises the level early in boot). Chosen from the host's boot configuration, in this order.
+     */
+    public readonly persistence!: pulumi.Output<string>;
+    /**
+     * The file that persists the level: /etc/default/grub.d/90-kernelhardening-lockdown.cfg, /etc/kernel/cmdline or /etc/systemd/system/kernelhardening-lockdown.service.
+     */
+    public readonly persistedIn!: pulumi.Output<string>;
+    /**
+     * The level the persistence gives the next boot, as found on the host; empty when it is missing or not yet in the boot configuration (for GRUB: every kernel line of /boot/grub/grub.cfg must carry the lockdown= token; for the unit: it must be enabled).
+     */
+    public readonly persistedMode!: pulumi.Output<string | undefined>;
+    /**
+     * The exact content of the file at persistedIn; empty when it is missing. A hand edit of the drop-in or the unit shows as a change even when it keeps the level.
+     */
+    public readonly persistedContent!: pulumi.Output<string | undefined>;
+    /**
+     * The running kernel's command line (/proc/cmdline) as observed. It shows lockdown=<mode> once the host has booted with the persisted level.
+     */
+    public readonly cmdline!: pulumi.Output<string>;
+    /**
+     * True when the level in force is above the desired one: the kernel cannot lower it, so the desired level takes effect only after a reboot.
+     */
+    public readonly rebootRequired!: pulumi.Output<boolean>;
+    /**
+     * The active Linux Security Modules in the order the kernel lists them (/sys/kernel/security/lsm).
+     */
+    public readonly lsms!: pulumi.Output<string[]>;
+    /**
+     * Whether securityfs was mounted at /sys/kernel/security when observed. When it is not, the level is read in a private mount namespace, and an update mounts it.
+     */
+    public readonly securityfsMounted!: pulumi.Output<boolean>;
+    /**
+     * With kernel-cmdline persistence: the lockdown= value /etc/kernel/cmdline had before this resource first set it, restored when the resource is deleted (empty: the token is removed).
+     */
+    public readonly previousCmdlineValue!: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: LockdownArgs, opts?: pulumi.CustomResourceOptions) {
+        const props: pulumi.Inputs = {};
+        if (args?.connection === undefined) throw new Error("Missing required property 'connection'");
+        if (args?.mode === undefined) throw new Error("Missing required property 'mode'");
+        props["connection"] = args?.connection;
+        props["mode"] = args?.mode;
+        props["previewReadsHost"] = args?.previewReadsHost;
+        props["currentLevel"] = undefined;
+        props["persistence"] = undefined;
+        props["persistedIn"] = undefined;
+        props["persistedMode"] = undefined;
+        props["persistedContent"] = undefined;
+        props["cmdline"] = undefined;
+        props["rebootRequired"] = undefined;
+        props["lsms"] = undefined;
+        props["securityfsMounted"] = undefined;
+        props["previousCmdlineValue"] = undefined;
+        const secretOpts = [].length ? { additionalSecretOutputs: [] } : {};
+        super(Lockdown.__pulumiType, name, props, pulumi.mergeOptions(withVersion(opts), secretOpts));
+    }
+}
+
+/**
+ * The set of arguments for constructing a KernelHardening resource.
+ */
+export interface KernelHardeningArgs {
+    /**
+     * How to reach the host over SSH.
+     */
+    connection: pulumi.Input<ConnectionArgs>;
+    /**
+     * `baseline` (the post's runtime settings and Lockdown integrity) or `strict` (adds KSPP's sysctls).
+     */
+    profile?: pulumi.Input<string>;
+    /**
+     * Per-key values that replace or add to the profile's, e.g. `{"kernel.yama.ptrace_scope": "3"}`.
+     */
+    overrides?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
+    /**
+     * Profile keys to leave alone.
+     */
+    exclude?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * Opt-in for settings that cannot be undone before a reboot: the one-way sysctls and Lockdown.
+     */
+    allowOneWay?: pulumi.Input<boolean>;
+    /**
+     * Lockdown level to raise to when allowOneWay is set: `integrity` or `confidentiality`.
+     */
+    lockdownMode?: pulumi.Input<string>;
+    /**
+     * File name of the Sysctl drop-in under /etc/sysctl.d. The default sorts after the distribution's drop-ins so the profile's values win at boot.
+     */
+    sysctlFile?: pulumi.Input<string>;
+    /**
+     * Also hold the kernel packages at a version (a KernelPackagePin child).
+     */
+    kernelPin?: pulumi.Input<KernelPinSettingsArgs>;
+}
+
+/**
+ * Applies a hardening profile to a host in one declaration: a Sysctl drop-in with the profile's settings, Lockdown, and optionally a kernel pin, then audits the host.
+ *
+ * Profiles: `baseline` is the runtime settings of Cloudflare's post (kernel.kptr_restrict=2, kernel.dmesg_restrict=1, kernel.kexec_load_disabled=1) and Lockdown `integrity`; `strict` adds KSPP's sysctl recommendations. Settings that cannot be undone before a reboot (kernel.kexec_load_disabled, kernel.modules_disabled, Lockdown itself) are applied only with `allowOneWay: true`; otherwise they are listed in `skippedOneWay`. Keys this host's kernel does not have are listed in `unsupportedKeys` and warned about, never silently skipped.
+ */
+export class KernelHardening extends pulumi.ComponentResource {
+    /** @internal */
+    public static readonly __pulumiType = "kernelhardening:index:KernelHardening";
+
+    /** Returns true if obj is an instance of KernelHardening, also across copies of this SDK. */
+    public static isInstance(obj: any): obj is KernelHardening {
+        return obj !== undefined && obj !== null && obj["__pulumiType"] === KernelHardening.__pulumiType;
+    }
+
+    /**
+     * The profile applied.
+     */
+    public readonly profile!: pulumi.Output<string>;
+    /**
+     * The sysctl settings the component set.
+     */
+    public readonly sysctlEntries!: pulumi.Output<{ [key: string]: string }>;
+    /**
+     * Profile keys this host's kernel does not have; not set.
+     */
+    public readonly unsupportedKeys!: pulumi.Output<string[]>;
+    /**
+     * One-way settings left out because allowOneWay is false.
+     */
+    public readonly skippedOneWay!: pulumi.Output<string[]>;
+    /**
+     * One-way settings applied: they cannot be undone before a reboot.
+     */
+    public readonly oneWayApplied!: pulumi.Output<string[]>;
+    /**
+     * The Lockdown level in force after apply, when Lockdown is managed.
+     */
+    public readonly lockdownLevel!: pulumi.Output<string | undefined>;
+    /**
+     * Whether a reboot is needed for something declared to take effect.
+     */
+    public readonly rebootRequired!: pulumi.Output<boolean>;
+    /**
+     * The host's audit after apply: passes, failures, and what still needs a kernel rebuild.
+     */
+    public readonly auditSummary!: pulumi.Output<AuditSummary | undefined>;
+    /**
+     * Failing audit findings after apply, each with its fix.
+     */
+    public readonly auditFailures!: pulumi.Output<string[] | undefined>;
+
+    constructor(name: string, args: KernelHardeningArgs, opts?: pulumi.ComponentResourceOptions) {
+        const props: pulumi.Inputs = {};
+        if (args?.connection === undefined) throw new Error("Missing required property 'connection'");
+        props["connection"] = args?.connection;
+        props["profile"] = args?.profile;
+        props["overrides"] = args?.overrides;
+        props["exclude"] = args?.exclude;
+        props["allowOneWay"] = args?.allowOneWay;
+        props["lockdownMode"] = args?.lockdownMode;
+        props["sysctlFile"] = args?.sysctlFile;
+        props["kernelPin"] = args?.kernelPin;
+        props["sysctlEntries"] = undefined;
+        props["unsupportedKeys"] = undefined;
+        props["skippedOneWay"] = undefined;
+        props["oneWayApplied"] = undefined;
+        props["lockdownLevel"] = undefined;
+        props["rebootRequired"] = undefined;
+        props["auditSummary"] = undefined;
+        props["auditFailures"] = undefined;
+        const secretOpts = [].length ? { additionalSecretOutputs: [] } : {};
+        super(KernelHardening.__pulumiType, name, props, pulumi.mergeOptions(withVersion(opts), secretOpts), true);
+    }
+}
+
+/**
+ * The set of arguments for constructing a KernelPackagePin resource.
+ */
+export interface KernelPackagePinArgs {
+    /**
+     * How to reach the host over SSH.
+     */
+    connection: pulumi.Input<ConnectionArgs>;
+    /**
+     * The Debian packages to pin, e.g. `["linux-image-cloud-amd64", "linux-image-6.1.0-50-cloud-amd64"]`. Each must be installed and must be a valid Debian package name; the list is sorted, so order does not matter. Default: the kernel the host has now, that is every installed linux-image-* meta-package (on a Debian cloud image `linux-image-cloud-amd64`) and the versioned image packages it depends on (`linux-image-6.1.0-NN-cloud-amd64`), or the running kernel's image package on a host without a meta-package. The default is resolved when the resource is created and then kept: it does not follow the host.
+     */
+    packages?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * The version to pin every package to, in Debian version syntax (`[epoch:]upstream[-revision]`, e.g. `6.1.176-1`); apt must know it (see `apt-cache policy`), otherwise the preview fails listing the versions apt has. Default: for each package, the version installed when the resource first pins it, kept until this input changes. A version that apt knows but that is not installed is pinned and a warning tells how to install it: the hold keeps the installed one until then.
+     */
+    version?: pulumi.Input<string>;
+    /**
+     * Whether `pulumi preview` reads the host: to show drift (a hold lifted by hand, the preferences file edited or removed) and to check new packages and versions against apt. Set false for offline previews; the checks then happen when the update starts, before anything is written.
+     */
+    previewReadsHost?: pulumi.Input<boolean>;
+}
+
+/**
+ * Keeps the kernel packages of a Debian or Ubuntu host (apt) at the versions you vetted until you move them on purpose.
+ *
+ * Two apt mechanisms hold each package: a preferences file, /etc/apt/preferences.d/kernelhardening-kernel-pin.pref, pins the version with `Pin-Priority: 1001` (apt never selects another version as the candidate, so `apt-get install` and `apt-get upgrade` leave it alone), and `apt-mark hold` keeps it even when another version is asked for explicitly. The file is written atomically (temporary file, fsync, rename) and each is written only where it differs. After every apply the resource reads back `apt-cache policy` and `apt-mark showhold` in the same round trip and fails unless apt's candidate is the pinned version at priority 1001 and every package is on hold.
+ *
+ * A package that is not installed, or a version apt does not know, fails with the versions apt has: at preview when the resource exists (the new inputs are checked against the host), otherwise when the update starts, before anything is written. Drift, a hold lifted with `apt-mark unhold` or the file edited or removed, shows in `pulumi preview` and is repaired by `pulumi up`. Deleting the resource removes the file and lifts the holds it set (a package that was on hold before stays on hold), nothing else. There is one such file per host, so one KernelPackagePin per host; changing the host replaces the resource. A host without apt fails with an unsupported package manager error.
+ */
+export class KernelPackagePin extends pulumi.CustomResource {
+    /** @internal */
+    public static readonly __pulumiType = "kernelhardening:index:KernelPackagePin";
+
+    /** Returns true if obj is an instance of KernelPackagePin, also across copies of this SDK. */
+    public static isInstance(obj: any): obj is KernelPackagePin {
+        return obj !== undefined && obj !== null && obj["__pulumiType"] === KernelPackagePin.__pulumiType;
+    }
+
+    /**
+     * How to reach the host over SSH.
+     */
+    public readonly connection!: pulumi.Output<Connection>;
+    /**
+     * The Debian packages to pin, e.g. `["linux-image-cloud-amd64", "linux-image-6.1.0-50-cloud-amd64"]`. Each must be installed and must be a valid Debian package name; the list is sorted, so order does not matter. Default: the kernel the host has now, that is every installed linux-image-* meta-package (on a Debian cloud image `linux-image-cloud-amd64`) and the versioned image packages it depends on (`linux-image-6.1.0-NN-cloud-amd64`), or the running kernel's image package on a host without a meta-package. The default is resolved when the resource is created and then kept: it does not follow the host.
+     */
+    public readonly packages!: pulumi.Output<string[] | undefined>;
+    /**
+     * The version to pin every package to, in Debian version syntax (`[epoch:]upstream[-revision]`, e.g. `6.1.176-1`); apt must know it (see `apt-cache policy`), otherwise the preview fails listing the versions apt has. Default: for each package, the version installed when the resource first pins it, kept until this input changes. A version that apt knows but that is not installed is pinned and a warning tells how to install it: the hold keeps the installed one until then.
+     */
+    public readonly version!: pulumi.Output<string | undefined>;
+    /**
+     * Whether `pulumi preview` reads the host: to show drift (a hold lifted by hand, the preferences file edited or removed) and to check new packages and versions against apt. Set false for offline previews; the checks then happen when the update starts, before anything is written.
+     */
+    public readonly previewReadsHost!: pulumi.Output<boolean>;
+    /**
+     * Package -> version this resource pins. With packages or version left out, the defaults as resolved when the resource was created (or when those inputs last changed).
+     */
+    public readonly pinnedVersions!: pulumi.Output<{ [key: string]: string }>;
+    /**
+     * Per pinned package: whether apt-mark showhold lists it, as observed.
+     */
+    public readonly held!: pulumi.Output<{ [key: string]: boolean }>;
+    /**
+     * Per pinned package: the version dpkg has installed, as observed; empty when it is not installed.
+     */
+    public readonly installedVersions!: pulumi.Output<{ [key: string]: string }>;
+    /**
+     * Per pinned package: the version apt would install (the candidate in `apt-cache policy`). While the pin is in force it is the pinned version.
+     */
+    public readonly candidateVersions!: pulumi.Output<{ [key: string]: string }>;
+    /**
+     * The running kernel's release, `uname -r`.
+     */
+    public readonly runningKernel!: pulumi.Output<string>;
+    /**
+     * The kernel releases of the pinned image packages, pinned directly or as the dependency of a pinned meta-package, e.g. `["6.1.0-50-cloud-amd64"]`.
+     */
+    public readonly pinnedKernels!: pulumi.Output<string[]>;
+    /**
+     * True when the running kernel is not a pinned one: another release runs, or the same release from another build (Debian kernels name their package version in `uname -v`), so a reboot is needed to run the pinned kernel. False when nothing pinned is a kernel image.
+     */
+    public readonly rebootRequired!: pulumi.Output<boolean>;
+    /**
+     * Kernel image packages installed but not pinned. The boot loader may start one of them (GRUB boots the newest by default); also reported as a warning.
+     */
+    public readonly unpinnedKernels!: pulumi.Output<KernelPackagePinImage[]>;
+    /**
+     * The path of the preferences file: /etc/apt/preferences.d/kernelhardening-kernel-pin.pref.
+     */
+    public readonly pinFile!: pulumi.Output<string>;
+    /**
+     * The exact content of the preferences file on the host; empty when it is missing. A hand edit shows as a change even when apt still pins the same versions.
+     */
+    public readonly pinFileContent!: pulumi.Output<string | undefined>;
+    /**
+     * Pinned packages that were already on hold when this resource first pinned them; deleting the resource leaves them on hold.
+     */
+    public readonly previouslyHeld!: pulumi.Output<string[]>;
+
+    constructor(name: string, args: KernelPackagePinArgs, opts?: pulumi.CustomResourceOptions) {
+        const props: pulumi.Inputs = {};
+        if (args?.connection === undefined) throw new Error("Missing required property 'connection'");
+        props["connection"] = args?.connection;
+        props["packages"] = args?.packages;
+        props["version"] = args?.version;
+        props["previewReadsHost"] = args?.previewReadsHost;
+        props["pinnedVersions"] = undefined;
+        props["held"] = undefined;
+        props["installedVersions"] = undefined;
+        props["candidateVersions"] = undefined;
+        props["runningKernel"] = undefined;
+        props["pinnedKernels"] = undefined;
+        props["rebootRequired"] = undefined;
+        props["unpinnedKernels"] = undefined;
+        props["pinFile"] = undefined;
+        props["pinFileContent"] = undefined;
+        props["previouslyHeld"] = undefined;
+        const secretOpts = [].length ? { additionalSecretOutputs: [] } : {};
+        super(KernelPackagePin.__pulumiType, name, props, pulumi.mergeOptions(withVersion(opts), secretOpts));
     }
 }
 

@@ -2,10 +2,13 @@
 import { z } from "zod";
 import { ConnectionSchema } from "../../ssh/connection";
 
-/** Keys the kernel only lets go one way until the next boot. */
+/** Keys the kernel only lets go one way until the next boot, and the value that locks them. */
 export const ONE_WAY_KEYS: Record<string, string> = {
     "kernel.kexec_load_disabled": "1",
     "kernel.modules_disabled": "1",
+    // Yama refuses any change once ptrace_scope is 3; unprivileged_bpf_disabled=1 cannot be unset.
+    "kernel.yama.ptrace_scope": "3",
+    "kernel.unprivileged_bpf_disabled": "1",
 };
 
 const COMPONENT = /^[A-Za-z0-9_@:+-]+(\.[A-Za-z0-9_@:+-]+)*$/;

@@ -1,0 +1,119 @@
+// The KernelHardening component's profiles and how one declaration becomes concrete settings.
+// Pure: the host's supported keys come in as data.
+import { z } from "zod";
+import { ConnectionSchema } from "../../ssh/connection";
+import { normaliseKey, normaliseValue, ONE_WAY_KEYS } from "../../resources/sysctl/model";
+
+/** The post's runtime settings (Lockdown comes on top, as its own resource). */
+export const BASELINE: Record<string, string> = {
+    "kernel.kptr_restrict": "2",
+    "kernel.dmesg_restrict": "1",
+    "kernel.kexec_load_disabled": "1",
+};
+
+/** KSPP's sysctl recommendations (merged list in the peer notes), on top of the baseline. */
+export const STRICT_EXTRA: Record<string, string> = {
+    "kernel.perf_event_paranoid": "3",
+    // KSPP's 3 forbids all ptrace and cannot be lowered until reboot: applied with allowOneWay,
+    // otherwise the profile falls back to 2 (only root may ptrace).
+    "kernel.yama.ptrace_scope": "3",
+    // 2 keeps it adjustable by root, 1 locks it until reboot; both stop unprivileged BPF.
+    "kernel.unprivileged_bpf_disabled": "2",
+    "net.core.bpf_jit_harden": "2",
+    "dev.tty.ldisc_autoload": "0",
+    "dev.tty.legacy_tiocsti": "0",
+    "vm.unprivileged_userfaultfd": "0",
+    "kernel.io_uring_disabled": "2",
+    "kernel.sysrq": "0",
+    "kernel.randomize_va_space": "2",
+    "fs.protected_symlinks": "1",
+    "fs.protected_hardlinks": "1",
+    "fs.protected_fifos": "2",
+    "fs.protected_regular": "2",
+    "fs.suid_dumpable": "0",
+    "vm.mmap_min_addr": "65536",
+    "kernel.modules_disabled": "1",
+};
+
+/** Values used instead of a one-way setting when allowOneWay is false. */
+const WITHOUT_ONE_WAY: Record<string, string> = { "kernel.yama.ptrace_scope": "2" };
+
+export const HardeningInputsSchema = z
+    .object({
+        connection: ConnectionSchema,
+        profile: z.enum(["baseline", "strict"]).default("baseline"),
+        /** Per-key values that replace or add to the profile's. */
+        overrides: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}),
+        /** Profile keys to leave alone. */
+        exclude: z.array(z.string()).default([]),
+        /** Opt-in for settings the kernel only lets go one way until reboot: the one-way sysctls and Lockdown. */
+        allowOneWay: z.boolean().default(false),
+        lockdownMode: z.enum(["integrity", "confidentiality"]).default("integrity"),
+        // Sorts after the distribution's own drop-ins (Debian's 99-protect-links.conf), so ours win at boot.
+        sysctlFile: z.string().default("99-zz-kernelhardening.conf"),
+        kernelPin: z.object({ packages: z.array(z.string()).optional(), version: z.string().optional() }).strict().optional(),
+        moduleBlocklist: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a kernel module name")).optional(),
+    })
+    .strict()
+    .superRefine((inp, ctx) => {
+        for (const k of [...Object.keys(inp.overrides), ...inp.exclude]) {
+            if (!normaliseKey(k)) ctx.addIssue({ code: "custom", path: [Object.keys(inp.overrides).includes(k) ? "overrides" : "exclude", k], message: `${JSON.stringify(k)} is not a sysctl key` });
+        }
+    });
+
+export type HardeningInputs = z.output<typeof HardeningInputsSchema>;
+
+export interface ResolvedProfile {
+    /** What the Sysctl child sets. */
+    entries: Record<string, string>;
+    /** One-way settings left out because allowOneWay is false. */
+    skippedOneWay: string[];
+    /** Keys the host's kernel does not have; reported, not set. */
+    unsupportedKeys: string[];
+    /** Whether the Lockdown child is declared. */
+    lockdown: boolean;
+    /** Settings that cannot be undone before a reboot and are applied. */
+    oneWayApplied: string[];
+}
+
+/**
+ * Profile + overrides - exclusions, minus one-way settings without opt-in, minus keys the host
+ * lacks (`supported` null means not known yet, as in a preview with unknown inputs: keep all).
+ */
+export function resolveProfile(inp: HardeningInputs, supported: Set<string> | null): ResolvedProfile {
+    const wanted: Record<string, string> = { ...BASELINE, ...(inp.profile === "strict" ? STRICT_EXTRA : {}) };
+    for (const [k, v] of Object.entries(inp.overrides)) wanted[normaliseKey(k)!.key] = normaliseValue(v);
+    for (const k of inp.exclude) delete wanted[normaliseKey(k)!.key];
+
+    const entries: Record<string, string> = {};
+    const skippedOneWay: string[] = [];
+    const unsupportedKeys: string[] = [];
+    const oneWayApplied: string[] = [];
+    for (const [k, v] of Object.entries(wanted).sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const oneWay = ONE_WAY_KEYS[k] === v;
+        if (oneWay && !inp.allowOneWay) {
+            skippedOneWay.push(`${k}=${v}`);
+            const fallback = WITHOUT_ONE_WAY[k];
+            if (fallback === undefined) continue;
+            if (supported && !supported.has(k)) unsupportedKeys.push(k);
+            else entries[k] = fallback;
+            continue;
+        }
+        if (supported && !supported.has(k)) {
+            unsupportedKeys.push(k);
+            continue;
+        }
+        if (oneWay) oneWayApplied.push(`${k}=${v}`);
+        entries[k] = v;
+    }
+    if (inp.allowOneWay) oneWayApplied.push(`lockdown=${inp.lockdownMode}`);
+    else skippedOneWay.push(`lockdown=${inp.lockdownMode}`);
+    return { entries, skippedOneWay, unsupportedKeys, lockdown: inp.allowOneWay, oneWayApplied };
+}
+
+/** Every key a profile could set, so the host is asked about all of them in one read. */
+export function candidateKeys(inp: HardeningInputs): string[] {
+    const keys = new Set([...Object.keys(BASELINE), ...(inp.profile === "strict" ? Object.keys(STRICT_EXTRA) : [])]);
+    for (const k of Object.keys(inp.overrides)) keys.add(normaliseKey(k)!.key);
+    return [...keys];
+}
