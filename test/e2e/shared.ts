@@ -31,7 +31,7 @@ export interface ResourceSpec {
 
 /** A fresh stack of the e2e program with the given connection and resources. */
 export async function newStack(connection: Record<string, unknown>, resources: ResourceSpec[], env: NodeJS.ProcessEnv = {}): Promise<Stack> {
-    const st = new Stack(PROGRAM_DIR, "e2e", env);
+    const st = new Stack(PROGRAM_DIR, undefined, env);
     await st.init({ connection: { value: JSON.stringify(connection), secret: true }, resources: { value: JSON.stringify(resources) } });
     return st;
 }

@@ -189,7 +189,7 @@ test("password authentication works and the password stays a secret in state", a
     expect(up.code).toBe(0);
     expect(up.output).not.toContain(password);
     expect(await live("kernel.kptr_restrict")).toBe("1");
-    const raw = readFileSync(join(stack.backend, ".pulumi/stacks/kh-e2e/e2e.json"), "utf8");
+    const raw = readFileSync(join(stack.backend, `.pulumi/stacks/kh-e2e/${stack.name}.json`), "utf8");
     expect(raw).not.toContain(password);
     expect(raw).toContain("ciphertext");
 });

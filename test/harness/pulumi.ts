@@ -26,7 +26,10 @@ export class Stack {
     readonly home: string;
     readonly env: NodeJS.ProcessEnv;
 
-    constructor(readonly projectDir: string, readonly name = "test", extraEnv: NodeJS.ProcessEnv = {}) {
+    private static count = 0;
+
+    /** The stack name is unique per process and instance: its config file lives in the project folder. */
+    constructor(readonly projectDir: string, readonly name = `t${process.pid}x${++Stack.count}`, extraEnv: NodeJS.ProcessEnv = {}) {
         this.backend = mkdtempSync(join(tmpdir(), "kh-backend-"));
         this.home = mkdtempSync(join(tmpdir(), "kh-pulumi-home-"));
         this.env = {
@@ -100,6 +103,7 @@ export class Stack {
     }
 
     cleanup(): void {
+        rmSync(join(this.projectDir, `Pulumi.${this.name}.yaml`), { force: true });
         rmSync(this.backend, { recursive: true, force: true });
         rmSync(this.home, { recursive: true, force: true });
     }
