@@ -1,0 +1,28 @@
+// One declaration hardens a host: the post's runtime settings, Lockdown integrity (persisted across
+// reboots), and an audit of the kernel afterwards.
+//   pulumi config set host 203.0.113.10; pulumi config set --secret privateKey < ~/.ssh/id_ed25519
+//   pulumi config set hostKey "$(ssh-keyscan -t ed25519 203.0.113.10 | cut -d' ' -f2-)"
+import * as pulumi from "@pulumi/pulumi";
+import * as kh from "../../sdk/nodejs";
+
+const cfg = new pulumi.Config();
+const connection: kh.ConnectionArgs = {
+    host: cfg.require("host"),
+    port: cfg.getNumber("port") ?? 22,
+    user: cfg.get("user") ?? "root",
+    privateKey: cfg.requireSecret("privateKey"),
+    hostKey: cfg.require("hostKey"),
+};
+
+const hardening = new kh.KernelHardening("web-1", {
+    connection,
+    profile: cfg.get("profile") ?? "baseline",
+    // kexec_load_disabled and Lockdown cannot be undone before a reboot: say so explicitly.
+    allowOneWay: true,
+});
+
+export const sysctls = hardening.sysctlEntries;
+export const lockdown = hardening.lockdownLevel;
+export const rebootRequired = hardening.rebootRequired;
+export const unsupportedKeys = hardening.unsupportedKeys;
+export const audit = hardening.auditSummary;
