@@ -59,7 +59,7 @@ function hostMatches(patterns: string, names: string[]): boolean {
     for (const p of patterns.split(",")) {
         const negated = p.startsWith("!");
         const re = new RegExp(
-            "^" + (negated ? p.slice(1) : p).replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$",
+            "^" + (negated ? p.slice(1) : p).replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$",
         );
         if (names.some((n) => re.test(n))) {
             if (negated) return false;

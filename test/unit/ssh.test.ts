@@ -1,0 +1,65 @@
+import { createHmac, randomBytes } from "crypto";
+import { mkdtempSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import { fingerprint, knownHostKeys, parsePin, verifyHostKey } from "../../provider/ssh/hostkeys";
+import { shellQuote } from "../../provider/ssh/pool";
+import { scrubSecrets } from "../../provider/ssh/redact";
+import { ConnectionSchema, usesSudo, endpoint } from "../../provider/ssh/connection";
+
+// A real ed25519 public key line and its blob.
+const LINE = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEIvdwdLo/NsjAAuT3IMilYKewWdkJwQOetLejGIkHd9";
+const BLOB = Buffer.from(LINE.split(" ")[1], "base64");
+
+describe("host keys", () => {
+    test("fingerprints like ssh-keygen -lf", () => {
+        expect(fingerprint(BLOB)).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
+        expect(parsePin(LINE)).toEqual({ type: "ssh-ed25519", fingerprint: fingerprint(BLOB) });
+        expect(parsePin(fingerprint(BLOB) + "=")).toEqual({ fingerprint: fingerprint(BLOB) });
+    });
+
+    test("a pinned key accepts only that key, and errors name the host and what was seen", () => {
+        const policy = { kind: "pinned" as const, keys: [parsePin(LINE)], source: "connection.hostKey" };
+        expect(verifyHostKey(policy, BLOB, "h:22")).toBeUndefined();
+        const other = Buffer.concat([BLOB.subarray(0, BLOB.length - 1), Buffer.from([0])]);
+        expect(verifyHostKey(policy, other, "h:2222")).toMatch(/^host key verification failed for h:2222: the host presented ssh-ed25519 SHA256:\S+, expected ssh-ed25519 SHA256:/);
+        expect(verifyHostKey({ kind: "pinned", keys: [], source: "x" }, BLOB, "h:22")).toMatch(/unknown host key/);
+        expect(verifyHostKey({ kind: "insecure" }, other, "h:22")).toBeUndefined();
+    });
+
+    test("known_hosts: plain, bracketed ports, wildcards, negation and hashed names", () => {
+        const dir = mkdtempSync(join(tmpdir(), "kh-known-"));
+        const salt = randomBytes(20);
+        const hashed = `|1|${salt.toString("base64")}|${createHmac("sha1", salt).update("[10.1.1.1]:2222").digest("base64")}`;
+        const file = join(dir, "known_hosts");
+        writeFileSync(file, [`# comment`, `web1,web2 ${LINE}`, `[db]:2200 ${LINE}`, `*.example.com,!bad.example.com ${LINE}`, `${hashed} ${LINE}`, `@revoked web3 ${LINE}`].join("\n"));
+        expect(knownHostKeys(file, "web2", 22)).toHaveLength(1);
+        expect(knownHostKeys(file, "web2", 2200)).toHaveLength(0);
+        expect(knownHostKeys(file, "db", 2200)).toHaveLength(1);
+        expect(knownHostKeys(file, "a.example.com", 22)).toHaveLength(1);
+        expect(knownHostKeys(file, "bad.example.com", 22)).toHaveLength(0);
+        expect(knownHostKeys(file, "10.1.1.1", 2222)).toHaveLength(1);
+        expect(knownHostKeys(file, "web3", 22)).toHaveLength(0);
+        expect(knownHostKeys(join(dir, "missing"), "web1", 22)).toEqual([]);
+    });
+});
+
+describe("connection", () => {
+    test("defaults and sudo", () => {
+        const c = ConnectionSchema.parse({ host: "h" });
+        expect(c).toMatchObject({ port: 22, user: "root", dialErrorLimit: 10, perDialTimeout: 15 });
+        expect(usesSudo(c)).toBe(false);
+        expect(usesSudo(ConnectionSchema.parse({ host: "h", user: "deploy" }))).toBe(true);
+        expect(usesSudo(ConnectionSchema.parse({ host: "h", user: "deploy", sudo: false }))).toBe(false);
+        expect(endpoint({ host: "::1", port: 22 })).toBe("[::1]:22");
+        expect(ConnectionSchema.safeParse({ host: "h", proxy: { host: "j", sudo: true } }).success).toBe(false);
+    });
+
+    test("only our constant scripts are quoted, and quoting survives any byte", () => {
+        expect(shellQuote("a'b")).toBe("'a'\\''b'");
+    });
+
+    test("secrets are scrubbed from messages", () => {
+        expect(scrubSecrets("auth failed for hunter2 at h", ["hunter2", undefined, "x"])).toBe("auth failed for [secret] at h");
+    });
+});
