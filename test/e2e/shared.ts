@@ -27,6 +27,8 @@ export interface ResourceSpec {
     name: string;
     args: Record<string, unknown>;
     connection?: Record<string, unknown>;
+    /** Adopt an existing resource with this id (pulumi import). */
+    import?: string;
 }
 
 /** A fresh stack of the e2e program with the given connection and resources. */

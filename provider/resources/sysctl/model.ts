@@ -108,12 +108,26 @@ export function procPath(key: string): string {
     return normaliseKey(key)!.procPath;
 }
 
+export const FILE_HEADER = "# Managed by Pulumi (kernelhardening:index:Sysctl). Edits made here are reverted by `pulumi up`.";
+
 /** The exact bytes of the drop-in file for these inputs. */
 export function renderFile(inp: Pick<SysctlInputs, "entries" | "comment">): string {
-    const lines = ["# Managed by Pulumi (kernelhardening:index:Sysctl). Edits made here are reverted by `pulumi up`."];
+    const lines = [FILE_HEADER];
     if (inp.comment) for (const l of inp.comment.split("\n")) lines.push(("# " + l).trimEnd());
     for (const [k, v] of Object.entries(inp.entries)) lines.push(`${k} = ${v}`);
     return lines.join("\n") + "\n";
+}
+
+/** Whether a file was written by this provider, and the comment it carries. */
+export function parseOwnFile(text: string): { ours: boolean; comment: string | undefined } {
+    const lines = text.split("\n");
+    const ours = lines[0] === FILE_HEADER;
+    const comment: string[] = [];
+    for (const l of lines.slice(ours ? 1 : 0)) {
+        if (!l.startsWith("#")) break;
+        comment.push(l.replace(/^# ?/, ""));
+    }
+    return { ours, comment: comment.length ? comment.join("\n") : undefined };
 }
 
 export interface ParsedLine {

@@ -1,7 +1,11 @@
 // Pure planning for Sysctl: observed host state + desired inputs -> what differs, what to do, and
 // the outputs to record. No I/O here, so every rule is unit-tested.
 import { ApplyPlan, ObservedSysctl, SetStep } from "./host";
-import { normaliseValue, parseConf, renderFile, SysctlInputs } from "./model";
+import { normaliseValue, parseConf, parseOwnFile, ParsedLine, renderFile, SysctlInputs } from "./model";
+
+function sameEntries(parsed: Map<string, ParsedLine>, want: Record<string, string>): boolean {
+    return parsed.size === Object.keys(want).length && Object.entries(want).every(([k, v]) => parsed.get(k)?.value === v);
+}
 import { findOverrides, Override } from "./precedence";
 import { mapPath, PropertyChange } from "../types";
 
@@ -68,9 +72,12 @@ export function diffSysctl(old: RecordedState, want: Pick<SysctlInputs, "entries
     }
     for (const k of Object.keys(old.entries)) if (!(k in want.entries)) changes.push({ path: mapPath("entries", k), kind: "delete" });
     if ((old.comment ?? "") !== (want.comment ?? "")) changes.push({ path: "comment", kind: old.comment ? (want.comment ? "update" : "delete") : "add" });
-    // A hand edit that no key shows (an extra line, a removed comment) still counts.
+    // A hand edit that no key shows (an extra line, a removed comment) still counts in a file we
+    // wrote; a file written by someone else (imported) counts only when its settings differ.
     if (changes.length === 0 && old.file === want.file && old.fileContent !== renderFile(want)) {
-        changes.push({ path: "fileContent", kind: old.fileContent === null ? "add" : "update" });
+        const foreign = old.fileContent !== null && !parseOwnFile(old.fileContent).ours;
+        const sameSettings = foreign && sameEntries(parseConf(old.fileContent!), want.entries);
+        if (!sameSettings) changes.push({ path: "fileContent", kind: old.fileContent === null ? "add" : "update" });
     }
     return changes;
 }

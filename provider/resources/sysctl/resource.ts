@@ -3,7 +3,8 @@ import { Connection, ConnectionSchema, endpoint } from "../../ssh/connection";
 import { Ctx, DiffResult, Props, ResourceHandler, zodFailures } from "../types";
 import { connectionSecretPaths } from "../common";
 import { applySysctl, observeSysctl } from "./host";
-import { ONE_WAY_KEYS, SysctlInputs, SysctlInputsSchema, SysctlObject } from "./model";
+import { ONE_WAY_KEYS, parseConf, parseOwnFile, SysctlInputs, SysctlInputsSchema, SysctlObject } from "./model";
+import { readFileSync } from "fs";
 import { diffSysctl, nextPreviousValues, planApply, planDelete, stateFromObservation, SysctlState, unverified } from "./plan";
 
 export const SYSCTL_TOKEN = "kernelhardening:index:Sysctl";
@@ -76,6 +77,7 @@ export const sysctlResource: ResourceHandler = {
     },
 
     async read(ctx, { id, outputs, inputs }) {
+        if (!Object.keys(inputs).length && !Object.keys(outputs).length) return importSysctl(ctx, id);
         const source = Object.keys(inputs).length ? inputs : outputs;
         const parsed = SysctlInputsSchema.safeParse(pickInputs(source));
         if (!parsed.success) throw new Error(`cannot refresh ${id}: the recorded inputs are not valid (${parsed.error.issues[0]?.message}); import needs the resource declared in the program`);
@@ -107,6 +109,37 @@ export const sysctlResource: ResourceHandler = {
         await applySysctl(inp.connection, planDelete(inp.file, restorable));
     },
 };
+
+/**
+ * Import: the id names the host and file (`[user@]host:port:/etc/sysctl.d/NAME.conf`); the engine
+ * sends nothing else, so credentials come from the environment as for ssh(1): the SSH agent, or
+ * KERNELHARDENING_IMPORT_KEY (a private key file), and host keys from ~/.ssh/known_hosts or
+ * KERNELHARDENING_KNOWN_HOSTS.
+ */
+async function importSysctl(ctx: Ctx, id: string) {
+    const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+):(\d+):\/etc\/sysctl\.d\/([^/]+)$/.exec(id);
+    if (!m) throw new Error(`cannot import ${JSON.stringify(id)}: expected [user@]host:port:/etc/sysctl.d/NAME.conf`);
+    const keyFile = process.env.KERNELHARDENING_IMPORT_KEY;
+    const connection = ConnectionSchema.parse({
+        host: m[2].replace(/^\[|\]$/g, ""),
+        port: Number(m[3]),
+        user: m[1] ?? "root",
+        ...(keyFile ? { privateKey: readFileSync(keyFile, "utf8") } : {}),
+        ...(process.env.KERNELHARDENING_KNOWN_HOSTS ? { knownHostsPath: process.env.KERNELHARDENING_KNOWN_HOSTS } : {}),
+    });
+    const first = await observeSysctl(connection, m[4], []);
+    if (first.file === null) return undefined;
+    const own = parseOwnFile(first.file);
+    const entries = Object.fromEntries([...parseConf(first.file).values()].map((l) => [l.key, l.value]));
+    const inp = SysctlInputsSchema.parse({ connection, file: m[4], entries, comment: own.comment, allowOneWayKeys: true });
+    const obs = await observeSysctl(connection, inp.file, Object.keys(inp.entries));
+    // What was in force before this file is unknowable now; delete keeps today's live values.
+    const st = stateFromObservation(inp, obs, nextPreviousValues(inp.entries, obs, {}));
+    warnOverrides(ctx, st);
+    // The connection used for the import (credentials stay secrets) lets refreshes work until the
+    // program's own connection replaces it at the next update.
+    return { id, outputs: outputsOf(inp, st), inputs: pickInputs(inp as unknown as Props) };
+}
 
 const INPUT_KEYS = ["connection", "file", "entries", "comment", "allowOneWayKeys", "previewReadsHost"];
 

@@ -9,7 +9,8 @@ interface Spec {
     args: Record<string, unknown>;
     /** Overrides the stack's connection for this resource. */
     connection?: Record<string, unknown>;
-    protect?: boolean;
+    /** Adopt an existing resource with this id (pulumi import). */
+    import?: string;
 }
 
 const config = new pulumi.Config();
@@ -21,5 +22,5 @@ const ctors = kh as unknown as Record<string, Ctor>;
 for (const s of specs) {
     const C = ctors[s.type];
     if (!C) throw new Error(`unknown resource type ${s.type}`);
-    new C(s.name, { ...s.args, connection: s.connection ? pulumi.secret(s.connection) : connection });
+    new C(s.name, { ...s.args, connection: s.connection ? pulumi.secret(s.connection) : connection }, s.import ? { import: s.import } : undefined);
 }
