@@ -21,6 +21,20 @@ atomic_write() {
   fi
   rm -f "$aw_tmp"; return 1
 }
+# host_lock: serialises changes to this host across provider processes and stacks. flock(1) drops
+# the lock when its holder dies, so a crashed apply never blocks the next one; a live holder is
+# waited for at most 120 s, then the apply fails naming it (exit 75, see ssh/pool.ts).
+host_lock() {
+  mkdir -p /run/lock 2>/dev/null
+  exec 9>>/run/lock/kernelhardening.lock || return 0
+  if command -v flock >/dev/null 2>&1; then
+    if ! flock -w 120 9; then
+      printf 'kernelhardening: host lock busy: %s\n' "$(cat /run/lock/kernelhardening.owner 2>/dev/null || echo unknown holder)" >&2
+      exit 75
+    fi
+  fi
+  printf 'pid %s since %s\n' "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > /run/lock/kernelhardening.owner
+}
 # remove_stale_temps DEST: temp files that an interrupted atomic_write of DEST left behind
 remove_stale_temps() { for f in "$(dirname "$1")/.$(basename "$1").kh-"*; do [ -e "$f" ] && rm -f "$f"; done; return 0; }
 `;

@@ -80,7 +80,7 @@ function describeDialError(err: Error & { code?: string; level?: string }, where
     if (err.code === "ENOTFOUND" || err.code === "EAI_AGAIN") return new HostError(`${where}: cannot resolve host name`, true);
     if (/Timed out while waiting for handshake/i.test(msg)) return new HostError(`${where}: no SSH handshake within the per-dial timeout`, true);
     if (/Cannot parse privateKey/i.test(msg)) return new HostError(`${where}: cannot use privateKey: ${msg.replace(/^.*Cannot parse privateKey:\s*/i, "")}`);
-    if (err.code === "ECONNRESET" || /closed|reset/i.test(msg)) return new HostError(`${where}: connection closed during the SSH handshake (${msg})`, true);
+    if (err.code === "ECONNRESET" || /closed|reset|lost/i.test(msg)) return new HostError(`${where}: connection closed during the SSH handshake (${msg})`, true);
     return new HostError(`${where}: ${msg}`, true);
 }
 
@@ -244,6 +244,9 @@ export class SshPool {
             });
             if (usesSudo(c) && result.code !== 0 && /sudo: (a password is required|a terminal is required)/.test(result.stderr)) {
                 throw new HostError(`${where}: sudo asks user ${c.user} for a password; allow passwordless sudo (NOPASSWD) for the commands this provider runs, or connect as root`);
+            }
+            if (result.code === 75 && /host lock busy/.test(result.stderr)) {
+                throw new HostError(`${where}: another apply has held this host's lock for 120 s (${result.stderr.replace(/^.*host lock busy: /s, "").trim()}); retry when it is done`);
             }
             if (usesSudo(c) && result.code !== 0 && /is not in the sudoers file|not allowed to execute/.test(result.stderr)) {
                 throw new HostError(`${where}: user ${c.user} may not use sudo on this host`);

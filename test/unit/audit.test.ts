@@ -338,6 +338,18 @@ describe("command-line parameters and their kconfig defaults", () => {
         expect(status(f("ro", "CONFIG_SHUFFLE_PAGE_ALLOCATOR=y"), "cmdline.page_alloc.shuffle")).toBe("fail");
     });
 
+    it("takes hardened_usercopy's default from HARDENED_USERCOPY_DEFAULT_ON where the kernel has it (6.15+)", () => {
+        const id = "cmdline.hardened_usercopy";
+        // Before 6.15 the option does not exist and HARDENED_USERCOPY=y means on by default (Debian 12's 6.1).
+        expect(status(f("ro", "CONFIG_HARDENED_USERCOPY=y"), id)).toBe("pass");
+        // openSUSE's 6.18: built, but off unless hardened_usercopy=1 is given.
+        const suse = "CONFIG_HARDENED_USERCOPY=y\n# CONFIG_HARDENED_USERCOPY_DEFAULT_ON is not set";
+        expect(byId(audit(f("ro", suse)), id)).toMatchObject({ status: "fail", observed: expect.stringContaining("CONFIG_HARDENED_USERCOPY_DEFAULT_ON is not set") });
+        expect(status(f("hardened_usercopy=1", suse), id)).toBe("pass");
+        expect(status(f("ro", "CONFIG_HARDENED_USERCOPY=y\nCONFIG_HARDENED_USERCOPY_DEFAULT_ON=y"), id)).toBe("pass");
+        expect(status(f("hardened_usercopy=1", "# CONFIG_HARDENED_USERCOPY is not set"), id)).toBe("fail");
+    });
+
     it("accepts randomize_kstack_offset=on or the build default", () => {
         expect(status(f("randomize_kstack_offset=on", "CONFIG_RANDOMIZE_KSTACK_OFFSET=y"), "cmdline.randomize_kstack_offset")).toBe("pass");
         expect(status(f("ro", "CONFIG_RANDOMIZE_KSTACK_OFFSET=y\nCONFIG_RANDOMIZE_KSTACK_OFFSET_DEFAULT=y"), "cmdline.randomize_kstack_offset")).toBe("pass");

@@ -339,6 +339,11 @@ interface BoolParamRule {
     why: string;
     /** Kconfig option that turns the feature on when the parameter is absent. */
     defaultOn?: string;
+    /**
+     * Kernels from before `defaultOn` was added have no line for it at all (a newer .config always
+     * lists it, set or not, once its dependencies are met); this option then decides the default.
+     */
+    defaultOnBefore?: { option: string; since: string };
     /** Kconfig option without which the parameter is ignored. */
     requires?: string;
     /** Module parameters (name.x) take a bare name as true; early_param handlers reject it. */
@@ -350,7 +355,10 @@ const BOOL_PARAMS: BoolParamRule[] = [
         why: "Stops stale heap and page contents from leaking into new allocations (uninitialised-memory bugs)." },
     { param: "init_on_free", expected: "1", title: "Memory is wiped on free", severity: "low", source: "kspp", defaultOn: "INIT_ON_FREE_DEFAULT_ON",
         why: "Limits the lifetime of secrets and use-after-free data in freed memory; costs a few percent." },
-    { param: "hardened_usercopy", expected: "1", title: "Hardened usercopy is on", severity: "medium", source: "kspp", defaultOn: "HARDENED_USERCOPY", requires: "HARDENED_USERCOPY",
+    // 6.15 added HARDENED_USERCOPY_DEFAULT_ON: a kernel can now build the checks but leave them off
+    // (openSUSE does). Before it, HARDENED_USERCOPY=y meant on unless hardened_usercopy=0.
+    { param: "hardened_usercopy", expected: "1", title: "Hardened usercopy is on", severity: "medium", source: "kspp",
+        defaultOn: "HARDENED_USERCOPY_DEFAULT_ON", defaultOnBefore: { option: "HARDENED_USERCOPY", since: "6.15" }, requires: "HARDENED_USERCOPY",
         why: "Bounds-checks kernel/user copies against the slab object, stopping many heap overflows and leaks." },
     { param: "randomize_kstack_offset", expected: "on", title: "Kernel stack offset is randomised per syscall", severity: "low", source: "kspp",
         defaultOn: "RANDOMIZE_KSTACK_OFFSET_DEFAULT", requires: "RANDOMIZE_KSTACK_OFFSET",
@@ -364,9 +372,17 @@ const BOOL_PARAMS: BoolParamRule[] = [
 
 function boolExpected(r: BoolParamRule): string {
     let s = `${r.param}=${r.expected}`;
-    if (r.defaultOn) s += ` (or absent with CONFIG_${r.defaultOn}=y)`;
+    if (r.defaultOn) s += ` (or absent with CONFIG_${r.defaultOn}=y`;
+    if (r.defaultOnBefore) s += `, or CONFIG_${r.defaultOnBefore.option}=y before ${r.defaultOnBefore.since}`;
+    if (r.defaultOn) s += ")";
     if (r.requires && r.requires !== r.defaultOn) s += `; needs CONFIG_${r.requires}=y`;
     return s;
+}
+
+/** The option that sets the default on this kernel: `defaultOn`, or its predecessor when the config has no line for it. */
+function defaultOption(c: Ctx, r: BoolParamRule): string | undefined {
+    if (r.defaultOnBefore && c.f.kconfig !== null && !c.f.kconfig.has(`CONFIG_${r.defaultOn}`)) return r.defaultOnBefore.option;
+    return r.defaultOn;
 }
 
 function boolParam(c: Ctx, r: BoolParamRule): Finding {
@@ -376,9 +392,10 @@ function boolParam(c: Ctx, r: BoolParamRule): Finding {
     if (v === null) return make(meta, null, null);
     // An absent or unparseable value leaves the build default in force.
     const given = v === undefined ? null : v === true ? (r.bareIsTrue ? true : null) : kstrtobool(v);
-    let on: Tri = given ?? (r.defaultOn ? kIs(c, r.defaultOn, "y") : false);
+    const defaultOn = defaultOption(c, r);
+    let on: Tri = given ?? (defaultOn ? kIs(c, defaultOn, "y") : false);
     if (on === true && r.requires && kIs(c, r.requires, "y") === false) on = false;
-    const options = [...new Set([r.defaultOn, r.requires].filter((o): o is string => o !== undefined))];
+    const options = [...new Set([defaultOn, r.requires].filter((o): o is string => o !== undefined))];
     return make(meta, on, joinKnown(paramShow(c, r.param), options.length ? kShow(c, options) : null));
 }
 
@@ -437,7 +454,7 @@ const FORBIDDEN: { param: string; severity: Severity; why: string }[] = [
 /** Per-bug CPU mitigation switches (x86 and arm64) that KHC requires not to be "off". */
 const MITIGATION_PARAMS = [
     "spectre_v2", "spectre_v2_user", "spectre_bhi", "spec_store_bypass_disable", "l1tf", "mds", "tsx_async_abort", "srbds",
-    "mmio_stale_data", "retbleed", "spec_rstack_overflow", "gather_data_sampling", "reg_file_data_sampling", "kpti", "ssbd",
+    "mmio_stale_data", "retbleed", "spec_rstack_overflow", "gather_data_sampling", "reg_file_data_sampling", "kpti", "ssbd", "tsa", "indirect_target_selection", "vmscape",
 ];
 
 function forbiddenParams(c: Ctx): Finding[] {

@@ -74,6 +74,7 @@ export const APPLY_SCRIPT =
     OBSERVE +
     String.raw`
 fold() { ( set -f; set -- $1; IFS=' '; printf '%s' "$*" ); }
+host_lock
 done_list=$(mktemp) || exit 70
 trap 'rm -f "$in" "$done_list"' EXIT
 rollback() {
