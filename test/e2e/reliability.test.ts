@@ -2,7 +2,7 @@
 import { createServer, Server, Socket } from "net";
 import { existsSync, readdirSync, readFileSync, statSync } from "fs";
 import { join } from "path";
-import { connectionFor, sh, VmState } from "../harness/vm";
+import { connectionFor, sh, sshExec, VmState } from "../harness/vm";
 import { Stack } from "../harness/pulumi";
 import { newStack, pristineVm, ResourceSpec } from "./shared";
 
@@ -126,4 +126,21 @@ test("after runs with password and key authentication, no secret appears in stat
     expect(files.length).toBeGreaterThan(3);
     const hits = texts.filter((t) => t.includes(password) || t.includes(keyBody)).length;
     expect(hits).toBe(0);
+});
+
+test("unusual but valid input lands byte for byte and never runs: quotes, $( ), backticks, semicolons", async () => {
+    const pattern = "core.%p.$(touch /tmp/kh-canary).`touch /tmp/kh-canary`;touch /tmp/kh-canary 'q' \"d\" \\x";
+    const comment = "$(touch /tmp/kh-canary) `id` ; rm -rf /tmp/x | sh";
+    for (const user of ["root", "kh"]) {
+        await sh(vm, "rm -f /tmp/kh-canary");
+        const st = await stackWith(connectionFor(vm, user), [{ type: "Sysctl", name: "odd", args: { file: "66-odd.conf", comment, entries: { "kernel.core_pattern": pattern } } }]);
+        const up = await st.up();
+        expect(up.code).toBe(0);
+        expect(await sh(vm, "cat /proc/sys/kernel/core_pattern")).toBe(pattern + "\n");
+        const file = await sh(vm, "cat /etc/sysctl.d/66-odd.conf");
+        expect(file).toContain(`\n# ${comment}\n`);
+        expect(file).toContain(`\nkernel.core_pattern = ${pattern}\n`);
+        expect((await sshExec(vm, "test -e /tmp/kh-canary")).code).not.toBe(0);
+        expect((await st.destroy()).code).toBe(0);
+    }
 });

@@ -1,0 +1,96 @@
+// Property-based tests of input validation: every invalid input is refused at check naming the
+// property; every accepted input is safe to hand to the host scripts as data.
+import fc from "fast-check";
+import { SysctlInputsSchema, normaliseKey, renderFile, parseConf } from "../../provider/resources/sysctl/model";
+import { planApply } from "../../provider/resources/sysctl/plan";
+import { encodeRecords, parseRecords, b64, unb64 } from "../../provider/host/records";
+import { ConnectionSchema } from "../../provider/ssh/connection";
+import { HardeningInputsSchema } from "../../provider/components/hardening/profiles";
+import { zodFailures } from "../../provider/resources/types";
+
+const NASTY = ["$(touch /tmp/pwned)", "`id`", "; reboot", "&& rm -rf /", "| sh", "\n", "\r", "\0", "\t", "'", '"', "\\", "../", "..", "/", " ", "*", "?", "~", "é", "😀", "\u202e", "%s", "-", "--", "#", "=", ":"];
+const nastyString = fc.oneof(
+    fc.string(),
+    fc.fullUnicodeString(),
+    fc.array(fc.constantFrom(...NASTY, "kernel", "net", "ipv4", "a", "1", "."), { maxLength: 12 }).map((a) => a.join("")),
+    fc.string({ minLength: 5000, maxLength: 20000 }),
+);
+const validKey = fc.array(fc.stringMatching(/^[a-z][a-z0-9_]{0,10}$/), { minLength: 2, maxLength: 5 }).map((a) => a.join("."));
+
+const RUNS = { numRuns: 2500 };
+let cases = 0;
+
+afterAll(() => {
+    // The campaign's figure (README "Reliability"): at least 10 000 generated cases.
+    expect(cases).toBeGreaterThanOrEqual(10_000);
+});
+
+test("sysctl keys: refused naming entries[key], or normalised to the strict grammar", () => {
+    fc.assert(
+        fc.property(nastyString, (k) => {
+            cases++;
+            const r = SysctlInputsSchema.safeParse({ connection: { host: "h" }, file: "a.conf", entries: { [k]: "1" } });
+            if (!r.success) {
+                const f = zodFailures(r.error.issues);
+                return f.every((x) => x.property.startsWith("entries") && x.reason.startsWith(x.property));
+            }
+            const key = Object.keys(r.data.entries)[0];
+            return /^[A-Za-z0-9_@:+\-/]+(\.[A-Za-z0-9_@:+\-/]+)+$/.test(key) && !normaliseKey(key)!.procPath.split("/").includes("..");
+        }),
+        RUNS,
+    );
+});
+
+test("sysctl values: refused naming the key, or free of line breaks and exactly what lands in the file", () => {
+    fc.assert(
+        fc.property(validKey, nastyString, (k, v) => {
+            cases++;
+            const r = SysctlInputsSchema.safeParse({ connection: { host: "h" }, file: "a.conf", entries: { [k]: v } });
+            if (!r.success) return zodFailures(r.error.issues).every((x) => x.property === `entries[${JSON.stringify(k)}]` || x.property === "entries" || x.property.startsWith(`entries[`));
+            const value = r.data.entries[Object.keys(r.data.entries)[0]];
+            if (/[\n\r\0]/.test(value)) return false;
+            // What the file says is what was declared (whitespace folded), and the records carry it intact.
+            const parsed = parseConf(renderFile(r.data)).get(Object.keys(r.data.entries)[0]);
+            const plan = planApply(r.data, {});
+            const recs = parseRecords(encodeRecords(plan.sets.map((s) => ["S", s.key, b64(s.value)])));
+            return parsed?.value === value && unb64(recs[0][2]) === value;
+        }),
+        RUNS,
+    );
+});
+
+test("file names: refused naming file, or a plain .conf basename", () => {
+    fc.assert(
+        fc.property(nastyString, (name) => {
+            cases++;
+            const r = SysctlInputsSchema.safeParse({ connection: { host: "h" }, file: name, entries: { "kernel.kptr_restrict": "2" } });
+            if (!r.success) return zodFailures(r.error.issues).every((x) => x.property === "file");
+            return /^[A-Za-z0-9_][A-Za-z0-9_.+-]*\.conf$/.test(r.data.file) && !r.data.file.includes("/");
+        }),
+        RUNS,
+    );
+});
+
+test("connection fields: refused naming the field, or safe as a host name and user name", () => {
+    fc.assert(
+        fc.property(nastyString, nastyString, fc.integer({ min: -5, max: 70000 }), (host, user, port) => {
+            cases++;
+            const r = ConnectionSchema.safeParse({ host, user, port });
+            if (!r.success) return r.error.issues.every((i) => ["host", "user", "port"].includes(String(i.path[0])));
+            return /^[A-Za-z0-9.:\-_[\]%]+$/.test(r.data.host) && /^[a-z_][a-z0-9_.-]*\$?$/i.test(r.data.user) && r.data.port >= 1 && r.data.port <= 65535;
+        }),
+        RUNS,
+    );
+});
+
+test("component modes and lists: refused naming the property", () => {
+    fc.assert(
+        fc.property(nastyString, nastyString, (mode, module) => {
+            cases++;
+            const r = HardeningInputsSchema.safeParse({ connection: { host: "h" }, profile: mode, lockdownMode: mode, exclude: [module] });
+            if (r.success) return ["baseline", "strict"].includes(r.data.profile) && ["integrity", "confidentiality"].includes(r.data.lockdownMode);
+            return r.error.issues.every((i) => ["profile", "lockdownMode", "exclude"].includes(String(i.path[0])));
+        }),
+        { numRuns: 500 },
+    );
+});
