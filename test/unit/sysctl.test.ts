@@ -7,7 +7,7 @@ import { zodFailures } from "../../provider/resources/types";
 const conn = { host: "10.0.0.1" };
 
 function observed(p: Partial<ObservedSysctl>): ObservedSysctl {
-    return { file: null, live: {}, liveErrors: {}, confFiles: [], before: {}, fileChanged: false, ...p };
+    return { file: null, live: {}, liveErrors: {}, confFiles: [], before: {}, prev: {}, fileChanged: false, ...p };
 }
 
 describe("keys and values", () => {
@@ -158,8 +158,8 @@ describe("planning", () => {
     });
 
     test("previous values: kept from before, else what the apply replaced, else live", () => {
-        const after = observed({ live: { a: "2", b: "1", c: "5" }, before: { b: "0\t1" } });
-        expect(nextPreviousValues({ a: "2", b: "1", c: "5" }, after, { a: "9" })).toEqual({ a: "9", b: "0 1", c: "5" });
+        const after = observed({ live: { a: "2", b: "1", c: "5", d: "7" }, before: { b: "0\t1" }, prev: { d: "3", b: "8" } });
+        expect(nextPreviousValues({ a: "2", b: "1", c: "5", d: "7" }, after, { a: "9" })).toEqual({ a: "9", b: "8", c: "5", d: "3" });
     });
 });
 

@@ -19,6 +19,8 @@ export interface ObservedSysctl {
     confFiles: ConfFile[];
     /** After an apply: the live value each key had before the apply changed it. */
     before: Record<string, string>;
+    /** Values recorded on the host before this resource first changed each key. */
+    prev: Record<string, string>;
     /** After an apply: whether the file was written or removed. */
     fileChanged: boolean;
 }
@@ -48,7 +50,10 @@ const OBSERVE = String.raw`
 observe() {
   while IFS="$TAB" read -r tag a b; do
     case "$tag" in
-      F) if [ -f "/etc/sysctl.d/$a" ]; then emit file "$(b64file "/etc/sysctl.d/$a")"; else emit nofile; fi ;;
+      F) if [ -f "/etc/sysctl.d/$a" ]; then emit file "$(b64file "/etc/sysctl.d/$a")"; else emit nofile; fi
+         if [ -f "/var/lib/kernelhardening/sysctl/$a.previous" ]; then
+           while IFS="$TAB" read -r pk pv; do [ -n "$pv" ] && emit prev "$pk" "$pv"; done < "/var/lib/kernelhardening/sysctl/$a.previous"
+         fi ;;
       K) if v=$(cat "/proc/sys/$b" 2>&1); then emit live "$a" "$(b64str "$v")"; else emit nolive "$a" "$(b64str "$v")"; fi ;;
     esac
   done < "$1"
@@ -74,9 +79,20 @@ export const APPLY_SCRIPT =
     OBSERVE +
     String.raw`
 fold() { ( set -f; set -- $1; IFS=' '; printf '%s' "$*" ); }
+# A dropped connection must not stop the script halfway: ignore SIGHUP/SIGPIPE and hold the
+# output until the end, so the host is left either before or after this apply, never between.
+trap '' HUP PIPE
+exec 8>&1
+buf=$(mktemp) || exit 70
+exec 1>"$buf"
 host_lock
 done_list=$(mktemp) || exit 70
-trap 'rm -f "$in" "$done_list"' EXIT
+trap 'cat "$buf" >&8 2>/dev/null; rm -f "$in" "$done_list" "$buf"' EXIT
+# Values from before this resource first changed a key live on the host, so they survive an apply
+# whose result never reached Pulumi's state (a cut connection) and delete can still restore them.
+file=$(grep "^F$TAB" "$in" | head -n1 | cut -f2)
+prevdir=/var/lib/kernelhardening/sysctl
+prev="$prevdir/$file.previous"
 rollback() {
   while IFS="$TAB" read -r rpath rold; do
     unb64 "$rold" > "/proc/sys/$rpath" 2>/dev/null
@@ -93,6 +109,9 @@ while IFS="$TAB" read -r tag key path new; do
   fi
   printf '%s\t%s\n' "$path" "$(b64str "$cur")" >> "$done_list"
   emit before "$key" "$(b64str "$cur")"
+  if ! awk -F"$TAB" -v k="$key" '$1 == k { found = 1 } END { exit !found }' "$prev" 2>/dev/null; then
+    mkdir -p "$prevdir" && printf '%s\t%s\n' "$key" "$(b64str "$cur")" >> "$prev" && sync "$prev"
+  fi
   got=$(cat "/proc/sys/$path" 2>&1)
   if [ "$(fold "$got")" != "$(fold "$val")" ]; then
     rollback; emit rejected "$key" "$(b64str "the kernel kept the value $(fold "$got")")"; exit 3
@@ -105,14 +124,15 @@ while IFS="$TAB" read -r tag a b; do
        if ! unb64 "$b" | atomic_write "/etc/sysctl.d/$a" 0644; then emit failed "$(b64str "cannot write /etc/sysctl.d/$a")"; exit 4; fi
        emit wrote "$a" ;;
     R) remove_stale_temps "/etc/sysctl.d/$a"
-       if [ -e "/etc/sysctl.d/$a" ]; then rm -f "/etc/sysctl.d/$a" && { sync /etc/sysctl.d 2>/dev/null || sync; }; emit removed "$a"; fi ;;
+       if [ -e "/etc/sysctl.d/$a" ]; then rm -f "/etc/sysctl.d/$a" && { sync /etc/sysctl.d 2>/dev/null || sync; }; emit removed "$a"; fi
+       rm -f "$prev" ;;
   esac
 done < "$in"
 observe "$in"
 `;
 
 function parseObserved(records: Record_[]): ObservedSysctl {
-    const obs: ObservedSysctl = { file: null, live: {}, liveErrors: {}, confFiles: [], before: {}, fileChanged: false };
+    const obs: ObservedSysctl = { file: null, live: {}, liveErrors: {}, confFiles: [], before: {}, prev: {}, fileChanged: false };
     for (const r of records) {
         switch (r[0]) {
             case "file":
@@ -124,6 +144,9 @@ function parseObserved(records: Record_[]): ObservedSysctl {
             case "nolive":
                 obs.live[r[1]] = null;
                 obs.liveErrors[r[1]] = cleanShellError(unb64(r[2] ?? ""));
+                break;
+            case "prev":
+                obs.prev[r[1]] = unb64(r[2] ?? "");
                 break;
             case "before":
                 obs.before[r[1]] = unb64(r[2] ?? "");

@@ -104,11 +104,14 @@ export function planDelete(file: string, previousValues: Record<string, string |
 
 /**
  * The value each desired key had before this resource first set it: kept from earlier applies,
- * else what the apply replaced, else (already right, or unreadable) what is live.
+ * else recorded on the host by an earlier apply, else what this apply replaced, else (already
+ * right, or unreadable) what is live.
  */
 export function nextPreviousValues(want: Record<string, string>, after: ObservedSysctl, before: Record<string, string | null>): Record<string, string | null> {
     const out: Record<string, string | null> = {};
-    for (const k of Object.keys(want)) out[k] = k in before ? before[k] : k in after.before ? norm(after.before[k]) : norm(after.live[k]);
+    for (const k of Object.keys(want)) {
+        out[k] = k in before ? before[k] : k in after.prev ? norm(after.prev[k]) : k in after.before ? norm(after.before[k]) : norm(after.live[k]);
+    }
     return out;
 }
 
