@@ -100,8 +100,10 @@ export const sysctlResource: ResourceHandler = {
         const previous = (outputs.previousValues ?? {}) as Record<string, string | null>;
         const restorable: Record<string, string | null> = {};
         for (const [k, prev] of Object.entries(previous)) {
-            if (ONE_WAY_KEYS[k] !== undefined && prev !== ONE_WAY_KEYS[k]) {
-                ctx.warn(`${k} is one-way: it stays ${ONE_WAY_KEYS[k]} until the host reboots (the drop-in is removed, so the next boot starts without it)`);
+            // Only a key this resource set to its locking value cannot go back before a reboot.
+            const lock = ONE_WAY_KEYS[k];
+            if (lock !== undefined && inp.entries[k] === lock && prev !== lock) {
+                ctx.warn(`${k} is one-way: it stays ${lock} until the host reboots (the drop-in is removed, so the next boot starts without it)`);
                 continue;
             }
             restorable[k] = prev;
