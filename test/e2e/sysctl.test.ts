@@ -223,3 +223,14 @@ test("import adopts an existing drop-in; the next preview shows no changes", asy
         rmSync(knownHosts, { force: true });
     }
 });
+
+test("reaches a host through a jump host (proxy), both host keys pinned", async () => {
+    // The VM is its own jump host: the provider connects to it, then forwards to its 127.0.0.1:22.
+    const jump = connectionFor(vm);
+    const target = { host: "127.0.0.1", port: 22, user: "kh", privateKey: vm.image.privateKey, hostKey: vm.image.hostPublicKey, proxy: jump };
+    stack = await newStack(target, [sysctl({ entries: { "kernel.kptr_restrict": "2" } })]);
+    const up = await stack.up();
+    expect(up.code).toBe(0);
+    expect(await live("kernel.kptr_restrict")).toBe("2");
+    expect((await stack.preview(["--expect-no-changes"])).code).toBe(0);
+});
