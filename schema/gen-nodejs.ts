@@ -71,8 +71,9 @@ export function generate(schema: Json): string {
         const name = shortName(token);
         const component = !!r.isComponent;
         const base = component ? "pulumi.ComponentResource" : "pulumi.CustomResource";
+        // `declare`: the base constructor sets these; an emitted field (ES2022 class fields) would reset them.
         const outputs = Object.entries<Json>(r.properties ?? {})
-            .map(([p, v]) => `${doc(v.description, "    ")}    public readonly ${p}!: pulumi.Output<${tsType(v, "output")}${(r.required ?? []).includes(p) ? "" : " | undefined"}>;`)
+            .map(([p, v]) => `${doc(v.description, "    ")}    declare public readonly ${p}: pulumi.Output<${tsType(v, "output")}${(r.required ?? []).includes(p) ? "" : " | undefined"}>;`)
             .join("\n");
         const secretOuts = Object.entries<Json>(r.properties ?? {}).filter(([, v]) => v.secret).map(([p]) => p);
         const inputNames = Object.keys(r.inputProperties ?? {});

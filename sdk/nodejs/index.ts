@@ -522,47 +522,47 @@ export class Sysctl extends pulumi.CustomResource {
     /**
      * How to reach the host over SSH.
      */
-    public readonly connection!: pulumi.Output<Connection>;
+    declare public readonly connection: pulumi.Output<Connection>;
     /**
      * File name of the drop-in under /etc/sysctl.d, e.g. `90-hardening.conf`. A plain name ending in `.conf`; changing it replaces the resource.
      */
-    public readonly file!: pulumi.Output<string>;
+    declare public readonly file: pulumi.Output<string>;
     /**
      * Per managed key, the value found on the host where it differs from the desired one (the live value first, then the file's), otherwise the desired value.
      */
-    public readonly entries!: pulumi.Output<{ [key: string]: string }>;
+    declare public readonly entries: pulumi.Output<{ [key: string]: string }>;
     /**
      * A comment written at the top of the file, one `#` line per line of text.
      */
-    public readonly comment!: pulumi.Output<string | undefined>;
+    declare public readonly comment: pulumi.Output<string | undefined>;
     /**
      * Confirms keys that the kernel only lets go one way until reboot (kernel.kexec_load_disabled=1, kernel.modules_disabled=1, kernel.yama.ptrace_scope=3, kernel.unprivileged_bpf_disabled=1). Without it such entries fail at preview.
      */
-    public readonly allowOneWayKeys!: pulumi.Output<boolean>;
+    declare public readonly allowOneWayKeys: pulumi.Output<boolean>;
     /**
      * Whether `pulumi preview` reads the host to show drift (as the Kubernetes provider reads its cluster). Set false for offline previews.
      */
-    public readonly previewReadsHost!: pulumi.Output<boolean>;
+    declare public readonly previewReadsHost: pulumi.Output<boolean>;
     /**
      * Full path of the drop-in file.
      */
-    public readonly path!: pulumi.Output<string>;
+    declare public readonly path: pulumi.Output<string>;
     /**
      * The live value of each managed key, as read from /proc/sys after the last apply or refresh.
      */
-    public readonly liveValues!: pulumi.Output<{ [key: string]: string }>;
+    declare public readonly liveValues: pulumi.Output<{ [key: string]: string }>;
     /**
      * The exact content of the drop-in file on the host; empty when the file is missing.
      */
-    public readonly fileContent!: pulumi.Output<string | undefined>;
+    declare public readonly fileContent: pulumi.Output<string | undefined>;
     /**
      * The value each key had before this resource first set it; restored when the resource is deleted.
      */
-    public readonly previousValues!: pulumi.Output<{ [key: string]: string }>;
+    declare public readonly previousValues: pulumi.Output<{ [key: string]: string }>;
     /**
      * Files applied after this drop-in at boot that set a managed key to another value.
      */
-    public readonly overriddenBy!: pulumi.Output<SysctlOverride[]>;
+    declare public readonly overriddenBy: pulumi.Output<SysctlOverride[]>;
 
     constructor(name: string, args: SysctlArgs, opts?: pulumi.CustomResourceOptions) {
         const props: pulumi.Inputs = {};
@@ -622,55 +622,55 @@ export class Lockdown extends pulumi.CustomResource {
     /**
      * How to reach the host over SSH.
      */
-    public readonly connection!: pulumi.Output<Connection>;
+    declare public readonly connection: pulumi.Output<Connection>;
     /**
      * The level found on the host where it falls short of the desired one: the level in force if it is lower, else the level the persistence gives the next boot (`none` when the persistence is missing); otherwise the desired level. A level in force above the desired one is not a shortfall (see rebootRequired).
      */
-    public readonly mode!: pulumi.Output<string>;
+    declare public readonly mode: pulumi.Output<string>;
     /**
      * Whether `pulumi preview` reads the host to show drift (a level found lower after a reboot, a persistence removed by hand). Set false for offline previews.
      */
-    public readonly previewReadsHost!: pulumi.Output<boolean>;
+    declare public readonly previewReadsHost: pulumi.Output<boolean>;
     /**
      * The lockdown level in force now, as /sys/kernel/security/lockdown shows it in brackets: `none`, `integrity` or `confidentiality`. Never a level that is only persisted.
      */
-    public readonly currentLevel!: pulumi.Output<string>;
+    declare public readonly currentLevel: pulumi.Output<string>;
     /**
      * How the level is persisted across reboots: `grub` (a GRUB drop-in adding lockdown= to GRUB_CMDLINE_LINUX), `kernel-cmdline` (the lockdown= token of /etc/kernel/cmdline) or `systemd-unit` (a unit that raises the level early in boot). Chosen from the host's boot configuration, in this order.
      */
-    public readonly persistence!: pulumi.Output<string>;
+    declare public readonly persistence: pulumi.Output<string>;
     /**
      * The file that persists the level: /etc/default/grub.d/90-kernelhardening-lockdown.cfg, /etc/kernel/cmdline or /etc/systemd/system/kernelhardening-lockdown.service.
      */
-    public readonly persistedIn!: pulumi.Output<string>;
+    declare public readonly persistedIn: pulumi.Output<string>;
     /**
      * The level the persistence gives the next boot, as found on the host; empty when it is missing or not yet in the boot configuration (for GRUB: every kernel line of /boot/grub/grub.cfg must carry the lockdown= token; for the unit: it must be enabled).
      */
-    public readonly persistedMode!: pulumi.Output<string | undefined>;
+    declare public readonly persistedMode: pulumi.Output<string | undefined>;
     /**
      * The exact content of the file at persistedIn; empty when it is missing. A hand edit of the drop-in or the unit shows as a change even when it keeps the level.
      */
-    public readonly persistedContent!: pulumi.Output<string | undefined>;
+    declare public readonly persistedContent: pulumi.Output<string | undefined>;
     /**
      * The running kernel's command line (/proc/cmdline) as observed. It shows lockdown=<mode> once the host has booted with the persisted level.
      */
-    public readonly cmdline!: pulumi.Output<string>;
+    declare public readonly cmdline: pulumi.Output<string>;
     /**
      * True when the level in force is above the desired one: the kernel cannot lower it, so the desired level takes effect only after a reboot.
      */
-    public readonly rebootRequired!: pulumi.Output<boolean>;
+    declare public readonly rebootRequired: pulumi.Output<boolean>;
     /**
      * The active Linux Security Modules in the order the kernel lists them (/sys/kernel/security/lsm).
      */
-    public readonly lsms!: pulumi.Output<string[]>;
+    declare public readonly lsms: pulumi.Output<string[]>;
     /**
      * Whether securityfs was mounted at /sys/kernel/security when observed. When it is not, the level is read in a private mount namespace, and an update mounts it.
      */
-    public readonly securityfsMounted!: pulumi.Output<boolean>;
+    declare public readonly securityfsMounted: pulumi.Output<boolean>;
     /**
      * With kernel-cmdline persistence: the lockdown= value /etc/kernel/cmdline had before this resource first set it, restored when the resource is deleted (empty: the token is removed).
      */
-    public readonly previousCmdlineValue!: pulumi.Output<string | undefined>;
+    declare public readonly previousCmdlineValue: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: LockdownArgs, opts?: pulumi.CustomResourceOptions) {
         const props: pulumi.Inputs = {};
@@ -749,39 +749,39 @@ export class KernelHardening extends pulumi.ComponentResource {
     /**
      * The profile applied.
      */
-    public readonly profile!: pulumi.Output<string>;
+    declare public readonly profile: pulumi.Output<string>;
     /**
      * The sysctl settings the component set.
      */
-    public readonly sysctlEntries!: pulumi.Output<{ [key: string]: string }>;
+    declare public readonly sysctlEntries: pulumi.Output<{ [key: string]: string }>;
     /**
      * Profile keys this host's kernel does not have; not set.
      */
-    public readonly unsupportedKeys!: pulumi.Output<string[]>;
+    declare public readonly unsupportedKeys: pulumi.Output<string[]>;
     /**
      * One-way settings left out because allowOneWay is false.
      */
-    public readonly skippedOneWay!: pulumi.Output<string[]>;
+    declare public readonly skippedOneWay: pulumi.Output<string[]>;
     /**
      * One-way settings applied: they cannot be undone before a reboot.
      */
-    public readonly oneWayApplied!: pulumi.Output<string[]>;
+    declare public readonly oneWayApplied: pulumi.Output<string[]>;
     /**
      * The Lockdown level in force after apply, when Lockdown is managed.
      */
-    public readonly lockdownLevel!: pulumi.Output<string | undefined>;
+    declare public readonly lockdownLevel: pulumi.Output<string | undefined>;
     /**
      * Whether a reboot is needed for something declared to take effect.
      */
-    public readonly rebootRequired!: pulumi.Output<boolean>;
+    declare public readonly rebootRequired: pulumi.Output<boolean>;
     /**
      * The host's audit after apply: passes, failures, and what still needs a kernel rebuild.
      */
-    public readonly auditSummary!: pulumi.Output<AuditSummary | undefined>;
+    declare public readonly auditSummary: pulumi.Output<AuditSummary | undefined>;
     /**
      * Failing audit findings after apply, each with its fix.
      */
-    public readonly auditFailures!: pulumi.Output<string[] | undefined>;
+    declare public readonly auditFailures: pulumi.Output<string[] | undefined>;
 
     constructor(name: string, args: KernelHardeningArgs, opts?: pulumi.ComponentResourceOptions) {
         const props: pulumi.Inputs = {};
@@ -848,63 +848,67 @@ export class KernelPackagePin extends pulumi.CustomResource {
     /**
      * How to reach the host over SSH.
      */
-    public readonly connection!: pulumi.Output<Connection>;
+    declare public readonly connection: pulumi.Output<Connection>;
     /**
      * The Debian packages to pin, e.g. `["linux-image-cloud-amd64", "linux-image-6.1.0-50-cloud-amd64"]`. Each must be installed and must be a valid Debian package name; the list is sorted, so order does not matter. Default: the kernel the host has now, that is every installed linux-image-* meta-package (on a Debian cloud image `linux-image-cloud-amd64`) and the versioned image packages it depends on (`linux-image-6.1.0-NN-cloud-amd64`), or the running kernel's image package on a host without a meta-package. The default is resolved when the resource is created and then kept: it does not follow the host.
      */
-    public readonly packages!: pulumi.Output<string[] | undefined>;
+    declare public readonly packages: pulumi.Output<string[] | undefined>;
     /**
      * The version to pin every package to, in Debian version syntax (`[epoch:]upstream[-revision]`, e.g. `6.1.176-1`); apt must know it (see `apt-cache policy`), otherwise the preview fails listing the versions apt has. Default: for each package, the version installed when the resource first pins it, kept until this input changes. A version that apt knows but that is not installed is pinned and a warning tells how to install it: the hold keeps the installed one until then.
      */
-    public readonly version!: pulumi.Output<string | undefined>;
+    declare public readonly version: pulumi.Output<string | undefined>;
     /**
      * Whether `pulumi preview` reads the host: to show drift (a hold lifted by hand, the preferences file edited or removed) and to check new packages and versions against apt. Set false for offline previews; the checks then happen when the update starts, before anything is written.
      */
-    public readonly previewReadsHost!: pulumi.Output<boolean>;
+    declare public readonly previewReadsHost: pulumi.Output<boolean>;
     /**
      * Package -> version this resource pins. With packages or version left out, the defaults as resolved when the resource was created (or when those inputs last changed).
      */
-    public readonly pinnedVersions!: pulumi.Output<{ [key: string]: string }>;
+    declare public readonly pinnedVersions: pulumi.Output<{ [key: string]: string }>;
     /**
      * Per pinned package: whether apt-mark showhold lists it, as observed.
      */
-    public readonly held!: pulumi.Output<{ [key: string]: boolean }>;
+    declare public readonly held: pulumi.Output<{ [key: string]: boolean }>;
     /**
      * Per pinned package: the version dpkg has installed, as observed; empty when it is not installed.
      */
-    public readonly installedVersions!: pulumi.Output<{ [key: string]: string }>;
+    declare public readonly installedVersions: pulumi.Output<{ [key: string]: string }>;
     /**
      * Per pinned package: the version apt would install (the candidate in `apt-cache policy`). While the pin is in force it is the pinned version.
      */
-    public readonly candidateVersions!: pulumi.Output<{ [key: string]: string }>;
+    declare public readonly candidateVersions: pulumi.Output<{ [key: string]: string }>;
     /**
      * The running kernel's release, `uname -r`.
      */
-    public readonly runningKernel!: pulumi.Output<string>;
+    declare public readonly runningKernel: pulumi.Output<string>;
     /**
      * The kernel releases of the pinned image packages, pinned directly or as the dependency of a pinned meta-package, e.g. `["6.1.0-50-cloud-amd64"]`.
      */
-    public readonly pinnedKernels!: pulumi.Output<string[]>;
+    declare public readonly pinnedKernels: pulumi.Output<string[]>;
     /**
      * True when the running kernel is not a pinned one: another release runs, or the same release from another build (Debian kernels name their package version in `uname -v`), so a reboot is needed to run the pinned kernel. False when nothing pinned is a kernel image.
      */
-    public readonly rebootRequired!: pulumi.Output<boolean>;
+    declare public readonly rebootRequired: pulumi.Output<boolean>;
     /**
      * Kernel image packages installed but not pinned. The boot loader may start one of them (GRUB boots the newest by default); also reported as a warning.
      */
-    public readonly unpinnedKernels!: pulumi.Output<KernelPackagePinImage[]>;
+    declare public readonly unpinnedKernels: pulumi.Output<KernelPackagePinImage[]>;
     /**
      * The path of the preferences file: /etc/apt/preferences.d/kernelhardening-kernel-pin.pref.
      */
-    public readonly pinFile!: pulumi.Output<string>;
+    declare public readonly pinFile: pulumi.Output<string>;
     /**
      * The exact content of the preferences file on the host; empty when it is missing. A hand edit shows as a change even when apt still pins the same versions.
      */
-    public readonly pinFileContent!: pulumi.Output<string | undefined>;
+    declare public readonly pinFileContent: pulumi.Output<string | undefined>;
+    /**
+     * How the host falls short of the pins, as last observed: a package -> `not on hold` (apt-mark unhold by hand), the preferences file's path -> `missing` or `edited by hand`. Empty when apt does what the pins say; `pulumi up` repairs anything listed, and a preview shows it as the drift the update removes.
+     */
+    declare public readonly drift: pulumi.Output<{ [key: string]: string }>;
     /**
      * Pinned packages that were already on hold when this resource first pinned them; deleting the resource leaves them on hold.
      */
-    public readonly previouslyHeld!: pulumi.Output<string[]>;
+    declare public readonly previouslyHeld: pulumi.Output<string[]>;
 
     constructor(name: string, args: KernelPackagePinArgs, opts?: pulumi.CustomResourceOptions) {
         const props: pulumi.Inputs = {};
@@ -923,6 +927,7 @@ export class KernelPackagePin extends pulumi.CustomResource {
         props["unpinnedKernels"] = undefined;
         props["pinFile"] = undefined;
         props["pinFileContent"] = undefined;
+        props["drift"] = undefined;
         props["previouslyHeld"] = undefined;
         const secretOpts = [].length ? { additionalSecretOutputs: [] } : {};
         super(KernelPackagePin.__pulumiType, name, props, pulumi.mergeOptions(withVersion(opts), secretOpts));

@@ -83,3 +83,17 @@ test("the audit function and the CLI read the same host and agree", async () => 
         rmSync(key, { force: true });
     }
 });
+
+test("baseline with allowOneWay raises Lockdown and reports it; the component's outputs reach the program", async () => {
+    stack = await newStack(connectionFor(vm), [{ type: "KernelHardening", name: "web", args: { allowOneWay: true } }]);
+    const pre = await stack.preview();
+    expect(pre.code).toBe(0);
+    expect(pre.output).toMatch(/one-way settings, not reversible before a reboot: kernel\.kexec_load_disabled=1, lockdown=integrity/);
+    expect(pre.output).toMatch(/\+ kernelhardening:index:Lockdown: \(create\)/);
+    const up = await stack.up();
+    expect(up.code).toBe(0);
+    expect(await sh(vm, "cat /sys/kernel/security/lockdown; sysctl -n kernel.kexec_load_disabled")).toBe("none [integrity] confidentiality\n1\n");
+    const outs = await stack.outputsOf(HARDENING, "web");
+    expect(outs).toMatchObject({ lockdownLevel: "integrity", rebootRequired: false, oneWayApplied: ["kernel.kexec_load_disabled=1", "lockdown=integrity"], skippedOneWay: [] });
+    expect((await stack.preview(["--expect-no-changes"])).code).toBe(0);
+});

@@ -72,13 +72,13 @@ export async function constructKernelHardening(name: string, inputs: Record<stri
     let lockdownLevel: pulumi.Output<string | undefined> = pulumi.output(undefined);
     let rebootRequired: pulumi.Output<boolean> = pulumi.output(false);
     if (shape.data.allowOneWay) {
-        const lockdown = new (sdk as any).Lockdown(`${name}-lockdown`, { connection: connection as never, mode: shape.data.lockdownMode }, child);
-        lockdownLevel = lockdown.currentLevel as pulumi.Output<string | undefined>;
-        rebootRequired = lockdown.rebootRequired as pulumi.Output<boolean>;
+        const lockdown = new sdk.Lockdown(`${name}-lockdown`, { connection: connection as never, mode: shape.data.lockdownMode }, child);
+        lockdownLevel = lockdown.currentLevel;
+        rebootRequired = lockdown.rebootRequired;
         applied.push(lockdown);
     }
     if (shape.data.kernelPin) {
-        const pin = new (sdk as any).KernelPackagePin(`${name}-kernel-pin`, { connection: connection as never, ...shape.data.kernelPin }, child);
+        const pin = new sdk.KernelPackagePin(`${name}-kernel-pin`, { connection: connection as never, ...shape.data.kernelPin }, child);
         rebootRequired = pulumi.all([rebootRequired, pin.rebootRequired]).apply(([a, b]) => a || !!b);
         applied.push(pin);
     }

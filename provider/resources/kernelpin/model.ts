@@ -1,0 +1,83 @@
+// KernelPackagePin inputs, the Debian name and version grammars, and the apt preferences file this
+// resource owns. Pure functions only.
+import { z } from "zod";
+import { ConnectionSchema } from "../../ssh/connection";
+
+export const PIN_DIR = "/etc/apt/preferences.d";
+/** One file per host: apt reads every file in preferences.d, so two of ours would fight. */
+export const PIN_FILE = `${PIN_DIR}/kernelhardening-kernel-pin.pref`;
+/** Above 1000 a pin wins even over an installed newer version: apt never moves away from it. */
+export const PIN_PRIORITY = 1001;
+
+// Debian Policy 5.6.1: at least two characters, lowercase letters, digits, + - . , starting with
+// a letter or digit. No architecture qualifier: the pin and the hold apply to the package name.
+const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
+
+// Debian Policy 5.6.12: [epoch:]upstream_version[-debian_revision]. The upstream version starts
+// with a digit; a hyphen is allowed only because the last one splits off the revision, so the
+// version must not end in one. No colon without an epoch, and none of apt's pattern characters.
+const DEB_VERSION = /^(?:[0-9]+:)?[0-9][A-Za-z0-9.+~-]*$/;
+
+export function isPackageName(s: string): boolean {
+    return s.length <= 253 && PACKAGE_NAME.test(s);
+}
+
+export function isDebianVersion(s: string): boolean {
+    return s.length <= 256 && DEB_VERSION.test(s) && !s.endsWith("-");
+}
+
+export const PackageName = z
+    .string()
+    .refine(isPackageName, "must be a Debian package name: lowercase letters, digits, + - and ., at least two characters, starting with a letter or digit (e.g. linux-image-cloud-amd64)");
+
+export const DebianVersion = z
+    .string()
+    .refine(isDebianVersion, "must be a Debian version, [epoch:]upstream[-revision], e.g. 6.1.176-1 (see apt-cache policy)");
+
+export const KernelPinObject = z
+    .object({
+        connection: ConnectionSchema,
+        /** Packages to pin; default: the installed kernel meta-package(s) and the image package(s) they depend on. */
+        packages: z
+            .array(PackageName)
+            .min(1, "must name at least one package (leave it out to pin the installed kernel)")
+            .max(64)
+            .superRefine((pkgs, ctx) => {
+                const seen = new Set<string>();
+                pkgs.forEach((p, i) => {
+                    if (seen.has(p)) ctx.addIssue({ code: "custom", path: [i], message: `${p} is listed twice` });
+                    seen.add(p);
+                });
+            })
+            .optional(),
+        /** Version to pin every package to; default: the version installed when the package is first pinned. */
+        version: DebianVersion.optional(),
+        /** Let `pulumi preview` read the host to show drift and check packages (off: previews never connect). */
+        previewReadsHost: z.boolean().default(true),
+    })
+    .strict();
+
+export const KernelPinInputsSchema = KernelPinObject.transform((inp) => ({
+    ...inp,
+    // Sorted, so reordering the list is not a change.
+    packages: inp.packages ? [...inp.packages].sort() : undefined,
+}));
+
+export type KernelPinInputs = z.output<typeof KernelPinInputsSchema>;
+
+/** Package -> version, sorted by package name. */
+export type Pins = Record<string, string>;
+
+export function sortPins(p: Pins): Pins {
+    return Object.fromEntries(Object.entries(p).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The exact bytes of the preferences file pinning these packages. */
+export function renderPinFile(pins: Pins): string {
+    const lines = [
+        "# Managed by Pulumi (kernelhardening:index:KernelPackagePin). Edits made here are reverted by `pulumi up`.",
+        "# These packages are also on hold (apt-mark showhold); move them by changing the resource.",
+    ];
+    const stanzas = Object.entries(sortPins(pins)).map(([pkg, ver]) => `Package: ${pkg}\nPin: version ${ver}\nPin-Priority: ${PIN_PRIORITY}\n`);
+    return lines.join("\n") + "\n" + stanzas.join("\n");
+}
