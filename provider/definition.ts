@@ -3,6 +3,7 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { ProviderDefinition } from "./protocol/server";
 import { sysctlResource } from "./resources/sysctl/resource";
+import { moduleBlocklistResource } from "./resources/modules/resource";
 import { lockdownResource } from "./resources/lockdown/resource";
 import { kernelPackagePinResource } from "./resources/kernelpin/resource";
 import { auditFunction } from "./functions/audit";
@@ -34,6 +35,7 @@ export function definition(engineAddress?: string): ProviderDefinition {
         schema,
         resources: [
             sysctlResource,
+            moduleBlocklistResource,
             lockdownResource,
             kernelPackagePinResource,
         ],

@@ -6,6 +6,7 @@ import { buildSchema, SchemaFragment } from "./schema";
 import { lockdownSchema } from "./lockdown";
 import { auditSchema } from "./audit";
 import { hardeningSchema } from "./hardening";
+import { modulesSchema } from "./modules";
 import { kernelPackagePinSchema } from "./kernelpin";
 
 // One fragment per resource family besides Sysctl (which lives in schema.ts with the shared types).
@@ -13,6 +14,7 @@ const fragments: SchemaFragment[] = [
     lockdownSchema,
     auditSchema,
     hardeningSchema,
+    modulesSchema,
     kernelPackagePinSchema,
 ];
 

@@ -18,7 +18,7 @@ export const hardeningSchema: SchemaFragment = {
         "kernelhardening:index:KernelHardening": {
             isComponent: true,
             description:
-                "Applies a hardening profile to a host in one declaration: a Sysctl drop-in with the profile's settings, Lockdown, and optionally a kernel pin, then audits the host.\n\nProfiles: `baseline` is the runtime settings of Cloudflare's post (kernel.kptr_restrict=2, kernel.dmesg_restrict=1, kernel.kexec_load_disabled=1) and Lockdown `integrity`; `strict` adds KSPP's sysctl recommendations. Settings that cannot be undone before a reboot (kernel.kexec_load_disabled, kernel.modules_disabled, Lockdown itself) are applied only with `allowOneWay: true`; otherwise they are listed in `skippedOneWay`. Keys this host's kernel does not have are listed in `unsupportedKeys` and warned about, never silently skipped.",
+                "Applies a hardening profile to a host in one declaration: a Sysctl drop-in with the profile's settings, Lockdown, and optionally a kernel pin and a module blocklist, then audits the host.\n\nProfiles: `baseline` is the runtime settings of Cloudflare's post (kernel.kptr_restrict=2, kernel.dmesg_restrict=1, kernel.kexec_load_disabled=1) and Lockdown `integrity`; `strict` adds KSPP's sysctl recommendations. Settings that cannot be undone before a reboot (kernel.kexec_load_disabled, kernel.modules_disabled, Lockdown itself) are applied only with `allowOneWay: true`; otherwise they are listed in `skippedOneWay`. Keys this host's kernel does not have are listed in `unsupportedKeys` and warned about, never silently skipped.",
             inputProperties: {
                 connection: connectionInput,
                 profile: str("`baseline` (the post's runtime settings and Lockdown integrity) or `strict` (adds KSPP's sysctls).", { default: "baseline" }),
@@ -28,6 +28,7 @@ export const hardeningSchema: SchemaFragment = {
                 lockdownMode: str("Lockdown level to raise to when allowOneWay is set: `integrity` or `confidentiality`.", { default: "integrity" }),
                 sysctlFile: str("File name of the Sysctl drop-in under /etc/sysctl.d. The default sorts after the distribution's drop-ins so the profile's values win at boot.", { default: "99-zz-kernelhardening.conf" }),
                 kernelPin: ref("KernelPinSettings", "Also hold the kernel packages at a version (a KernelPackagePin child)."),
+                moduleBlocklist: strList("Kernel modules that may not be loaded, written under /etc/modprobe.d (a ModuleBlocklist child), e.g. dev-sec's `[\"cramfs\", \"freevxfs\", \"jffs2\", \"hfs\", \"hfsplus\", \"udf\", \"dccp\", \"rds\", \"sctp\", \"tipc\"]`."),
             },
             requiredInputs: ["connection"],
             properties: {

@@ -730,10 +730,14 @@ export interface KernelHardeningArgs {
      * Also hold the kernel packages at a version (a KernelPackagePin child).
      */
     kernelPin?: pulumi.Input<KernelPinSettingsArgs>;
+    /**
+     * Kernel modules that may not be loaded, written under /etc/modprobe.d (a ModuleBlocklist child), e.g. dev-sec's `["cramfs", "freevxfs", "jffs2", "hfs", "hfsplus", "udf", "dccp", "rds", "sctp", "tipc"]`.
+     */
+    moduleBlocklist?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /**
- * Applies a hardening profile to a host in one declaration: a Sysctl drop-in with the profile's settings, Lockdown, and optionally a kernel pin, then audits the host.
+ * Applies a hardening profile to a host in one declaration: a Sysctl drop-in with the profile's settings, Lockdown, and optionally a kernel pin and a module blocklist, then audits the host.
  *
  * Profiles: `baseline` is the runtime settings of Cloudflare's post (kernel.kptr_restrict=2, kernel.dmesg_restrict=1, kernel.kexec_load_disabled=1) and Lockdown `integrity`; `strict` adds KSPP's sysctl recommendations. Settings that cannot be undone before a reboot (kernel.kexec_load_disabled, kernel.modules_disabled, Lockdown itself) are applied only with `allowOneWay: true`; otherwise they are listed in `skippedOneWay`. Keys this host's kernel does not have are listed in `unsupportedKeys` and warned about, never silently skipped.
  */
@@ -794,6 +798,7 @@ export class KernelHardening extends pulumi.ComponentResource {
         props["lockdownMode"] = args?.lockdownMode;
         props["sysctlFile"] = args?.sysctlFile;
         props["kernelPin"] = args?.kernelPin;
+        props["moduleBlocklist"] = args?.moduleBlocklist;
         props["sysctlEntries"] = undefined;
         props["unsupportedKeys"] = undefined;
         props["skippedOneWay"] = undefined;
@@ -804,6 +809,90 @@ export class KernelHardening extends pulumi.ComponentResource {
         props["auditFailures"] = undefined;
         const secretOpts = [].length ? { additionalSecretOutputs: [] } : {};
         super(KernelHardening.__pulumiType, name, props, pulumi.mergeOptions(withVersion(opts), secretOpts), true);
+    }
+}
+
+/**
+ * The set of arguments for constructing a ModuleBlocklist resource.
+ */
+export interface ModuleBlocklistArgs {
+    /**
+     * How to reach the host over SSH.
+     */
+    connection: pulumi.Input<ConnectionArgs>;
+    /**
+     * Kernel modules that may not be loaded, e.g. `["cramfs", "udf", "dccp"]`. `-` and `_` are the same to modprobe; names are stored with `_`, sorted.
+     */
+    modules: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * File name under /etc/modprobe.d. Changing it replaces the resource.
+     */
+    file?: pulumi.Input<string>;
+    /**
+     * Whether `pulumi preview` reads the host to show drift. Set false for offline previews.
+     */
+    previewReadsHost?: pulumi.Input<boolean>;
+}
+
+/**
+ * Kernel modules that may not be loaded: one /etc/modprobe.d file with `blacklist <module>` (no loading by alias, e.g. on hotplug) and `install <module> /bin/false` (no explicit `modprobe`, no loading as a dependency) for each, written atomically. A blocked module that is loaded now stays loaded until it is unloaded or the host reboots: it is reported in `loadedBlocked` and as a warning. Deleting the resource removes the file. Loading by path with `insmod` is not covered by modprobe.d: Lockdown and module signature enforcement are the controls for that.
+ */
+export class ModuleBlocklist extends pulumi.CustomResource {
+    /** @internal */
+    public static readonly __pulumiType = "kernelhardening:index:ModuleBlocklist";
+
+    /** Returns true if obj is an instance of ModuleBlocklist, also across copies of this SDK. */
+    public static isInstance(obj: any): obj is ModuleBlocklist {
+        return obj !== undefined && obj !== null && obj["__pulumiType"] === ModuleBlocklist.__pulumiType;
+    }
+
+    /**
+     * How to reach the host over SSH.
+     */
+    declare public readonly connection: pulumi.Output<Connection>;
+    /**
+     * Kernel modules that may not be loaded, e.g. `["cramfs", "udf", "dccp"]`. `-` and `_` are the same to modprobe; names are stored with `_`, sorted.
+     */
+    declare public readonly modules: pulumi.Output<string[]>;
+    /**
+     * File name under /etc/modprobe.d. Changing it replaces the resource.
+     */
+    declare public readonly file: pulumi.Output<string>;
+    /**
+     * Whether `pulumi preview` reads the host to show drift. Set false for offline previews.
+     */
+    declare public readonly previewReadsHost: pulumi.Output<boolean>;
+    /**
+     * Full path of the file.
+     */
+    declare public readonly path: pulumi.Output<string>;
+    /**
+     * The exact content of the file on the host; empty when it is missing.
+     */
+    declare public readonly fileContent: pulumi.Output<string | undefined>;
+    /**
+     * Modules the file on the host blocks (both lines present), as last read.
+     */
+    declare public readonly blocked: pulumi.Output<string[]>;
+    /**
+     * Blocked modules that are loaded now.
+     */
+    declare public readonly loadedBlocked: pulumi.Output<string[]>;
+
+    constructor(name: string, args: ModuleBlocklistArgs, opts?: pulumi.CustomResourceOptions) {
+        const props: pulumi.Inputs = {};
+        if (args?.connection === undefined) throw new Error("Missing required property 'connection'");
+        if (args?.modules === undefined) throw new Error("Missing required property 'modules'");
+        props["connection"] = args?.connection;
+        props["modules"] = args?.modules;
+        props["file"] = args?.file;
+        props["previewReadsHost"] = args?.previewReadsHost;
+        props["path"] = undefined;
+        props["fileContent"] = undefined;
+        props["blocked"] = undefined;
+        props["loadedBlocked"] = undefined;
+        const secretOpts = [].length ? { additionalSecretOutputs: [] } : {};
+        super(ModuleBlocklist.__pulumiType, name, props, pulumi.mergeOptions(withVersion(opts), secretOpts));
     }
 }
 

@@ -41,7 +41,7 @@ export async function constructKernelHardening(name: string, inputs: Record<stri
     // Structural choices (which children exist) come from plain inputs; the connection may stay an
     // Output (it is a secret) and flows into the children as is.
     const plain: Record<string, unknown> = {};
-    for (const k of ["profile", "overrides", "exclude", "allowOneWay", "lockdownMode", "sysctlFile", "kernelPin"]) plain[k] = await known(inputs[k]);
+    for (const k of ["profile", "overrides", "exclude", "allowOneWay", "lockdownMode", "sysctlFile", "kernelPin", "moduleBlocklist"]) plain[k] = await known(inputs[k]);
     const shape = HardeningInputsSchema.innerType().omit({ connection: true }).safeParse(JSON.parse(JSON.stringify(plain)));
     if (!shape.success) throw inputError(shape.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
     const connection = pulumi.output(inputs.connection as pulumi.Input<Record<string, unknown>>);
@@ -81,6 +81,10 @@ export async function constructKernelHardening(name: string, inputs: Record<stri
         const pin = new sdk.KernelPackagePin(`${name}-kernel-pin`, { connection: connection as never, ...shape.data.kernelPin }, child);
         rebootRequired = pulumi.all([rebootRequired, pin.rebootRequired]).apply(([a, b]) => a || !!b);
         applied.push(pin);
+    }
+
+    if (shape.data.moduleBlocklist?.length) {
+        applied.push(new sdk.ModuleBlocklist(`${name}-module-blocklist`, { connection: connection as never, modules: shape.data.moduleBlocklist }, child));
     }
 
     // The audit runs after every child applied; a preview has nothing applied yet.
