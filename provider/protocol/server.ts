@@ -97,7 +97,8 @@ export function makeService(def: ProviderDefinition, engine: EngineLogger): prov
         check: unary(async (req: providerPb.CheckRequest) => {
             const h = handlerFor(req.getUrn(), req.getType());
             const news = decode(req.getNews());
-            const { inputs, failures } = h.check(news.value, news.unknownProps);
+            const olds = decode(req.getOlds());
+            const { inputs, failures } = await h.check(news.value, news.unknownProps, olds.value);
             const res = new providerPb.CheckResponse().setInputs(out(h, inputs, news.secretProps));
             res.setFailuresList(failures.map((f) => new providerPb.CheckFailure().setProperty(f.property).setReason(f.reason)));
             return res;

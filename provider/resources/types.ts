@@ -6,6 +6,11 @@ export interface CheckFailure {
     reason: string;
 }
 
+export interface CheckOutcome {
+    inputs: Props;
+    failures: CheckFailure[];
+}
+
 export type DiffKind = "add" | "delete" | "update";
 
 export interface PropertyChange {
@@ -35,7 +40,8 @@ export interface ResourceHandler {
     secretPaths: string[];
     /** Whether the engine should read the resource (Read) before planning an update of it. */
     refreshBeforeUpdate?(outputs: Props): boolean;
-    check(news: Props, unknownProps: Set<string>): { inputs: Props; failures: CheckFailure[] };
+    /** May read the host (a new resource's inputs checked against it at preview); `olds` is empty for a new resource. */
+    check(news: Props, unknownProps: Set<string>, olds: Props): CheckOutcome | Promise<CheckOutcome>;
     diff(ctx: Ctx, req: { id: string; olds: Props; news: Props; unknownProps: Set<string> }): Promise<DiffResult>;
     create(ctx: Ctx, inputs: Props): Promise<{ id: string; outputs: Props }>;
     /** Returns undefined when the resource no longer exists. */

@@ -168,7 +168,7 @@ test("a lifted hold and an edited or removed pin file show in previews and up re
     const ops = () => (existsSync(trace) ? readFileSync(trace, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l).op) : []);
     stack = await newStack(connectionFor(vm, "kh"), [pin()], { KH_TRACE_FILE: trace });
     expect((await stack.up()).code).toBe(0);
-    expect(ops()).toEqual(["kernelpin.observe", "kernelpin.apply"]); // create: one read, one apply
+    expect(ops()).toEqual(["kernelpin.observe", "kernelpin.observe", "kernelpin.apply"]); // create: the check's read, then one read and one apply
     const content = await sh(vm, `cat ${PIN_FILE}`);
 
     rmSync(trace, { force: true });
@@ -257,10 +257,12 @@ test("bad input fails at preview: names at check before any host is contacted, p
     expect(await installed(META)).toBe(k.version);
     stack.cleanup();
 
-    // A new resource cannot be checked at preview (Check runs before any host is read), so create
-    // checks first and writes nothing.
+    // A new resource is checked against the host at preview too (in Check: no Diff runs before a create).
     await sh(vm, `rm ${PIN_FILE} && apt-mark unhold ${META}`);
     stack = await newStack(connectionFor(vm), [pin({ version: "6.1.999-1" })]);
+    const newPreview = await stack.preview();
+    expect(newPreview.code).not.toBe(0);
+    expect(newPreview.output).toContain(`version: apt knows no version 6.1.999-1 of ${k.image}; available: ${k.version} (installed)`);
     const create = await stack.up();
     expect(create.code).not.toBe(0);
     expect(create.output).toContain(`apt knows no version 6.1.999-1 of ${k.image}; available: ${k.version} (installed)`);

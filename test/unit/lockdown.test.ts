@@ -107,9 +107,9 @@ describe("check", () => {
         expect(failures({ ...base, lockdown: "integrity" })[0].reason).toMatch(/Unrecognized key/);
     });
 
-    test("the handler's check reports failures and leaves unknown values for later", () => {
-        expect(lockdownResource.check({ ...base, mode: "paranoid" }, new Set()).failures[0].property).toBe("mode");
-        const r = lockdownResource.check({ connection: "04da6b54-80e4-46f7-96ec-b56ff0331ba9", mode: "integrity" }, new Set(["connection"]));
+    test("the handler's check reports failures and leaves unknown values for later", async () => {
+        expect((await lockdownResource.check({ ...base, mode: "paranoid" }, new Set(), {})).failures[0].property).toBe("mode");
+        const r = await lockdownResource.check({ connection: "04da6b54-80e4-46f7-96ec-b56ff0331ba9", mode: "integrity" }, new Set(["connection"]), {});
         expect(r.failures).toEqual([]);
     });
 });

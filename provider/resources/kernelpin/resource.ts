@@ -68,14 +68,24 @@ export const kernelPackagePinResource: ResourceHandler = {
     // or an edited file without --refresh; previewReadsHost: false keeps previews offline.
     refreshBeforeUpdate: (outputs) => outputs.previewReadsHost !== false,
 
-    check(news, unknownProps) {
+    async check(news, unknownProps, olds) {
         const known: Props = { ...news };
         // Unknown values (preview) are checked once they are known.
         for (const p of unknownProps) delete known[p];
         const schema = unknownProps.size ? KernelPinObject.partial() : KernelPinInputsSchema;
         const r = schema.safeParse(known);
         if (!r.success) return { inputs: news, failures: zodFailures(r.error.issues) };
-        return { inputs: { ...(r.data as Props), ...Object.fromEntries([...unknownProps].map((p) => [p, news[p]])) }, failures: [] };
+        const inputs = { ...(r.data as Props), ...Object.fromEntries([...unknownProps].map((p) => [p, news[p]])) };
+        // A new pin: the engine calls no Diff before creating it, so its packages and version are
+        // checked against the host here (one read), and a bad one fails the preview.
+        if (!unknownProps.size && Object.keys(olds).length === 0) {
+            const inp = r.data as KernelPinInputs;
+            if (inp.previewReadsHost) {
+                const { errors } = resolvePins(inp, await observe(inp.connection, inp.packages ?? []), undefined);
+                if (errors.length) return { inputs, failures: errors.map((e) => ({ property: /version/.test(e) && inp.version ? "version" : "packages", reason: `${/version/.test(e) && inp.version ? "version" : "packages"}: ${e}` })) };
+            }
+        }
+        return { inputs, failures: [] };
     },
 
     async diff(_ctx, { olds, news, unknownProps }): Promise<DiffResult> {
