@@ -81,7 +81,7 @@ export function sshExec(vm: Pick<VmState, "port" | "image">, command: string, op
             clearTimeout(timer);
             reject(e);
         });
-        c.connect({ host: "127.0.0.1", port: vm.port, username: opts.user ?? "root", privateKey: vm.image.privateKey, readyTimeout: 20_000 });
+        c.connect({ host: "127.0.0.1", port: vm.port, username: opts.user ?? "root", privateKey: vm.image.privateKey, readyTimeout: opts.timeoutMs ? Math.min(opts.timeoutMs, 60_000) : 60_000 });
     });
 }
 
