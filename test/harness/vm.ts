@@ -147,7 +147,7 @@ export async function startVm(name: string, image = ensureImage()): Promise<VmSt
     const proc = launch(vm, "kernel");
     procs.set(dir, proc);
     try {
-        await waitForSsh(vm, proc, 180_000);
+        await waitForSsh(vm, proc, 360_000);
     } catch (e) {
         await stopVm(vm);
         throw e;
@@ -218,7 +218,7 @@ export async function reboot(vm: VmState): Promise<void> {
     }
     const proc = launch(vm, "grub");
     procs.set(vm.dir, proc);
-    await waitForSsh(vm, proc, 240_000);
+    await waitForSsh(vm, proc, 480_000);
 }
 
 export async function stopVm(vm: VmState): Promise<void> {
