@@ -3,7 +3,7 @@
 # tools from Debian's packages, the Pulumi CLI (built from the Go module proxy), npm dependencies,
 # and the cached VM image. Each step is skipped when already done, so it costs seconds when warm.
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/lib.sh"
 cd "$here/.."
 

@@ -2,7 +2,7 @@
 # The whole test suite: type checks, unit tests, then end-to-end tests with the real Pulumi CLI
 # against a real Debian 12 VM. Installs what is missing first (see install-deps.sh).
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/install-deps.sh"
 
 log "type-checking tests, schema and SDK"
