@@ -8,7 +8,7 @@
 # sdk v3.68.0 it was a package of sdk/v3, so it is built from there. It only launches
 # `@pulumi/pulumi/cmd/run` from the program's node_modules, a protocol that has stayed stable.
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/lib.sh"
 
 PULUMI_VERSION=v3.248.0

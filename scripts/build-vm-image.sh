@@ -9,7 +9,7 @@
 #   cmdline                    kernel parameters for direct boots
 # The cache is keyed by the content of this script and of vm-firstboot.sh.
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/lib.sh"
 
 key=$(content_key "$here/build-vm-image.sh" "$here/vm-firstboot.sh")
