@@ -1,0 +1,683 @@
+// The fleet benchmark: our Pulumi provider against Ansible (ansible.posix.sysctl) and pyinfra on a
+// fleet of real sshd hosts in network namespaces (bench/fleet.sh), behind a delay proxy
+// (bench/delay-proxy.ts). bench/run.sh sets the machine up and calls this with the fleet's directory.
+//
+//   npx tsx bench/bench.ts --fleet DIR [--hosts 1,10,50] [--latency 0,25] [--reps 3]
+//                          [--tools ours,ansible,pyinfra]
+//
+// Scenarios per tool, fleet size and latency: (1) first apply on pristine hosts, (2) no-op
+// re-apply, (3) the plan after drift on 10 % of the hosts (ours: `pulumi preview --refresh`,
+// Ansible: `--check --diff`, pyinfra: `--dry --diff`). Every run is checked (hosts really changed,
+// no-op really changed nothing, plan saw exactly the drifted hosts), so a fast wrong answer cannot
+// pass as a result. Remote commands per host are counted from each sshd's VERBOSE log, the same way
+// for every tool; ours are also counted from KH_TRACE_FILE.
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "fs";
+import { loadavg } from "os";
+import { join, resolve } from "path";
+import { performance } from "perf_hooks";
+
+const BENCH = __dirname;
+const ROOT = resolve(BENCH, "..");
+const OUT = join(BENCH, "out");
+const VENV = join(BENCH, ".venv");
+/** Proxy port = host's socat port + this. */
+const PROXY_OFFSET = 1000;
+
+// ---------------------------------------------------------------------------------------------
+// The keys: 30 per-network-namespace net.* settings, each set to a hardening value that differs
+// from the kernel default, so the first apply really changes all 30 on every host.
+export const ENTRIES: Record<string, string> = {
+    "net.ipv4.conf.all.rp_filter": "1",
+    "net.ipv4.conf.default.rp_filter": "1",
+    "net.ipv4.conf.all.accept_redirects": "0",
+    "net.ipv4.conf.default.accept_redirects": "0",
+    "net.ipv4.conf.all.secure_redirects": "0",
+    "net.ipv4.conf.default.secure_redirects": "0",
+    "net.ipv4.conf.all.send_redirects": "0",
+    "net.ipv4.conf.default.send_redirects": "0",
+    "net.ipv4.conf.default.accept_source_route": "0",
+    "net.ipv4.conf.all.log_martians": "1",
+    "net.ipv4.conf.default.log_martians": "1",
+    "net.ipv4.conf.all.arp_ignore": "1",
+    "net.ipv4.conf.all.arp_announce": "2",
+    "net.ipv4.conf.all.drop_gratuitous_arp": "1",
+    "net.ipv4.tcp_rfc1337": "1",
+    "net.ipv4.tcp_fin_timeout": "15",
+    "net.ipv4.tcp_keepalive_time": "600",
+    "net.ipv4.tcp_keepalive_intvl": "30",
+    "net.ipv4.tcp_keepalive_probes": "5",
+    "net.ipv4.tcp_max_syn_backlog": "4096",
+    "net.ipv4.tcp_synack_retries": "2",
+    "net.ipv4.tcp_syn_retries": "3",
+    "net.ipv4.tcp_retries2": "8",
+    "net.ipv4.tcp_mtu_probing": "1",
+    "net.ipv4.tcp_slow_start_after_idle": "0",
+    "net.ipv4.icmp_ratelimit": "100",
+    "net.ipv6.conf.all.accept_ra": "0",
+    "net.ipv6.conf.default.accept_ra": "0",
+    "net.ipv6.conf.all.accept_redirects": "0",
+    "net.ipv6.conf.default.accept_redirects": "0",
+};
+const KEYS = Object.keys(ENTRIES);
+const DRIFT_KEY = "net.ipv4.tcp_fin_timeout";
+const DROPIN = "90-bench.conf";
+
+// ---------------------------------------------------------------------------------------------
+interface Host {
+    name: string;
+    ns: string;
+    port: number;
+    hostKey: string;
+    dir: string;
+}
+
+interface Opts {
+    fleet: string;
+    hosts: number[];
+    latency: number[];
+    reps: number;
+    tools: string[];
+    /** pyinfra only up to this fleet size (its runs at N = 50 cost ~40 min on this machine). */
+    pyinfraMaxN: number;
+}
+
+function parseArgs(argv: string[]): Opts {
+    const o: Opts = { fleet: "", hosts: [1, 10, 50], latency: [0, 25], reps: 3, tools: ["ours", "ansible", "pyinfra"], pyinfraMaxN: Infinity };
+    for (let i = 0; i < argv.length; i++) {
+        const v = argv[i + 1];
+        switch (argv[i]) {
+            case "--fleet": o.fleet = v; i++; break;
+            case "--hosts": o.hosts = v.split(",").map(Number); i++; break;
+            case "--latency": o.latency = v.split(",").map(Number); i++; break;
+            case "--reps": o.reps = Number(v); i++; break;
+            case "--tools": o.tools = v.split(","); i++; break;
+            case "--pyinfra-max-n": o.pyinfraMaxN = Number(v); i++; break;
+            default: throw new Error(`unknown option ${argv[i]}`);
+        }
+    }
+    if (!o.fleet) throw new Error("--fleet DIR is required (bench/run.sh starts the fleet)");
+    return o;
+}
+
+function log(msg: string) {
+    process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+function sh(script: string, what: string): string {
+    const r = spawnSync("bash", ["-c", script], { encoding: "utf8", maxBuffer: 64 << 20 });
+    if (r.status !== 0) throw new Error(`${what} failed (${r.status}): ${r.stderr}`);
+    return r.stdout;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hosts: pristine state, drift, and checks, done from outside through `ip netns exec` (never over
+// the SSH path being measured).
+class Fleet {
+    readonly defaults: Record<string, string>;
+
+    constructor(readonly hosts: Host[], readonly keyFile: string) {
+        // Every namespace starts from the same values: read them on one host before anything ran.
+        const out = sh(`ip netns exec ${hosts[0].ns} sysctl -n ${KEYS.join(" ")}`, "reading defaults").trim().split("\n");
+        this.defaults = Object.fromEntries(KEYS.map((k, i) => [k, out[i].trim()]));
+        for (const k of KEYS) if (this.defaults[k] === ENTRIES[k]) throw new Error(`${k} already is ${ENTRIES[k]} by default: pick another value`);
+    }
+
+    /** Back to a never-configured host: kernel defaults, no drop-in, no recorded values, no tool state. */
+    reset(hosts: Host[]) {
+        const pairs = KEYS.map((k) => `${k}=${this.defaults[k]}`).join(" ");
+        sh(hosts.map((h) => `ip netns exec ${h.ns} sysctl -q -w ${pairs} >/dev/null && rm -rf ${h.dir}/etc-sysctl.d/${DROPIN} ${h.dir}/etc-sysctl.d/.${DROPIN}.* ${h.dir}/var-lib-kh/* ${h.dir}/run-lock/* ${h.dir}/root/.ansible ${h.dir}/tmp/*`).join(" && "), "resetting hosts");
+    }
+
+    drift(hosts: Host[]) {
+        sh(hosts.map((h) => `ip netns exec ${h.ns} sysctl -q -w ${DRIFT_KEY}=${this.defaults[DRIFT_KEY]}`).join(" && "), "drifting hosts");
+    }
+
+    /** Hosts whose live values or drop-in do not hold every desired entry. */
+    notApplied(hosts: Host[]): string[] {
+        const bad: string[] = [];
+        for (const h of hosts) {
+            const live = sh(`ip netns exec ${h.ns} sysctl -n ${KEYS.join(" ")}`, "reading values").trim().split("\n");
+            const file = existsSync(join(h.dir, "etc-sysctl.d", DROPIN)) ? readFileSync(join(h.dir, "etc-sysctl.d", DROPIN), "utf8") : "";
+            const persisted = new Map(file.split("\n").map((l) => l.split("=").map((s) => s.trim()) as [string, string]));
+            KEYS.forEach((k, i) => {
+                if (live[i].trim() !== ENTRIES[k]) bad.push(`${h.name}: ${k} live ${live[i].trim()}`);
+                else if (persisted.get(k) !== ENTRIES[k]) bad.push(`${h.name}: ${k} not persisted`);
+            });
+        }
+        return bad;
+    }
+
+    /** sshd log sizes now, to count what a run adds. */
+    logMarks(hosts: Host[]): number[] {
+        return hosts.map((h) => (existsSync(join(h.dir, "sshd.log")) ? statSync(join(h.dir, "sshd.log")).size : 0));
+    }
+
+    /** Per host: remote commands ("Starting session") and SSH logins since the marks. */
+    sshdCounts(hosts: Host[], marks: number[]): { cmds: number[]; conns: number[] } {
+        const cmds: number[] = [];
+        const conns: number[] = [];
+        hosts.forEach((h, i) => {
+            const p = join(h.dir, "sshd.log");
+            const size = statSync(p).size;
+            const buf = Buffer.alloc(size - marks[i]);
+            const fd = openSync(p, "r");
+            readSync(fd, buf, 0, buf.length, marks[i]);
+            closeSync(fd);
+            const text = buf.toString("utf8");
+            cmds.push((text.match(/Starting session:/g) ?? []).length);
+            conns.push((text.match(/Accepted publickey/g) ?? []).length);
+        });
+        return { cmds, conns };
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The delay proxy, restarted per latency.
+class Proxy {
+    private child?: ChildProcess;
+
+    async start(hosts: Host[], delayMs: number) {
+        const maps = hosts.map((h) => `${h.port + PROXY_OFFSET}:${h.port}`);
+        const child = spawn(process.execPath, [...process.execArgv, join(BENCH, "delay-proxy.ts"), String(delayMs), ...maps], { stdio: ["pipe", "pipe", "inherit"] });
+        this.child = child;
+        await new Promise<void>((res, rej) => {
+            child.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && res());
+            child.on("exit", (c) => rej(new Error(`delay proxy exited (${c})`)));
+        });
+    }
+
+    async stop() {
+        const c = this.child;
+        if (!c || c.exitCode !== null) return;
+        const gone = new Promise((r) => c.on("exit", r));
+        c.stdin!.end();
+        c.kill();
+        await gone;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+interface RunResult {
+    ok: boolean;
+    detail: string;
+    /** Extra figures (ours: trace counts, provider memory, timeline). */
+    extra?: Record<string, unknown>;
+}
+
+interface Tool {
+    name: string;
+    prepare(hosts: Host[]): Promise<void>;
+    /** Forget what the tool recorded (ours: the stack's state), before a first apply. */
+    resetState(): void;
+    apply(kind: "first" | "noop"): Promise<RunResult>;
+    plan(drifted: number): Promise<RunResult>;
+}
+
+/** The tool command running now, ended with the bench on Ctrl-C or SIGTERM. */
+let current: ChildProcess | undefined;
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, logFile: string, cwd = OUT): Promise<{ code: number; out: string }> {
+    return new Promise((res) => {
+        // Its own process group, so the whole tool (pulumi and its plugins, ansible's workers) can be ended.
+        const child = spawn(cmd, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"], detached: true });
+        current = child;
+        const chunks: Buffer[] = [];
+        child.stdout.on("data", (d) => chunks.push(d));
+        child.stderr.on("data", (d) => chunks.push(d));
+        child.on("close", (code) => {
+            current = undefined;
+            const out = Buffer.concat(chunks).toString("utf8");
+            writeFileSync(logFile, `$ ${cmd} ${args.join(" ")}\n${out}`);
+            res({ code: code ?? 1, out });
+        });
+    });
+}
+
+let logSeq = 0;
+const logPath = (what: string) => join(OUT, "logs", `${String(++logSeq).padStart(4, "0")}-${what}.log`);
+
+// --- ours: the real Pulumi CLI, local file backend, one Sysctl per host -------------------------
+class Ours implements Tool {
+    name = "ours";
+    private dir = join(OUT, "pulumi");
+    private env: NodeJS.ProcessEnv;
+    private stack = "";
+    private emptyState = "";
+    private hosts: Host[] = [];
+
+    constructor(cliDir: string, private keyFile: string) {
+        this.env = {
+            ...process.env,
+            PATH: `${cliDir}:${process.env.PATH}`,
+            PULUMI_HOME: join(this.dir, "home"),
+            PULUMI_BACKEND_URL: `file://${join(this.dir, "backend")}`,
+            PULUMI_CONFIG_PASSPHRASE: "kh-bench",
+            PULUMI_SKIP_UPDATE_CHECK: "true",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            NO_COLOR: "1",
+        };
+        rmSync(this.dir, { recursive: true, force: true });
+        mkdirSync(join(this.dir, "backend"), { recursive: true });
+        mkdirSync(join(this.dir, "home"), { recursive: true });
+        // The bench plugin dir: the real provider, wrapped to report its peak memory.
+        writeFileSync(
+            join(this.dir, "Pulumi.yaml"),
+            [
+                "name: kh-bench",
+                "runtime:",
+                "  name: nodejs",
+                "  options:",
+                "    typescript: true",
+                `main: ${join(BENCH, "program")}/`,
+                "plugins:",
+                "  providers:",
+                "    - name: kernelhardening",
+                `      path: ${join(BENCH, "plugin")}`,
+                "",
+            ].join("\n"),
+        );
+    }
+
+    pulumi(args: string[], logFile: string, env: NodeJS.ProcessEnv = {}) {
+        return run("pulumi", ["--non-interactive", "--color", "never", "--stack", this.stack, ...args], { ...this.env, ...env }, logFile, this.dir);
+    }
+
+    private async ok(args: string[], stdin?: string) {
+        const r = spawnSync("pulumi", ["--non-interactive", ...args], { cwd: this.dir, env: this.env, input: stdin, encoding: "utf8" });
+        if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")}: ${r.stdout}${r.stderr}`);
+        return r.stdout;
+    }
+
+    async prepare(hosts: Host[]) {
+        this.hosts = hosts;
+        this.stack = `n${hosts.length}`;
+        await this.ok(["stack", "init", this.stack]);
+        const cfg = (k: string, v: string, secret = false) => this.ok(["config", "set", "--stack", this.stack, secret ? "--secret" : "--plaintext", k], v);
+        await cfg("hosts", JSON.stringify(hosts.map((h) => ({ name: h.name, port: h.port + PROXY_OFFSET, hostKey: h.hostKey }))));
+        await cfg("entries", JSON.stringify(ENTRIES));
+        await cfg("privateKey", readFileSync(this.keyFile, "utf8"), true);
+        // The stack's checkpoint right after init: restoring it is "no state yet" for a first apply.
+        this.emptyState = readFileSync(this.checkpoint(), "utf8");
+    }
+
+    private checkpoint() {
+        return join(this.dir, "backend", ".pulumi", "stacks", "kh-bench", `${this.stack}.json`);
+    }
+
+    resetState() {
+        writeFileSync(this.checkpoint(), this.emptyState);
+    }
+
+    private parallel() {
+        return String(Math.max(2 * this.hosts.length, 4));
+    }
+
+    /** Runs a CLI command with a fresh trace file and memory file; returns the output and our counts. */
+    private async measured(args: string[], what: string) {
+        const trace = join(OUT, "tmp", "trace.jsonl");
+        const mem = join(OUT, "tmp", "mem.txt");
+        rmSync(trace, { force: true });
+        rmSync(mem, { force: true });
+        const t0 = Date.now();
+        const r = await this.pulumi(args, logPath(what), { KH_TRACE_FILE: trace, KH_BENCH_MEM_FILE: mem });
+        const t1 = Date.now();
+        const lines = existsSync(trace) ? readFileSync(trace, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { t: number; pid: number; host: string; op: string }) : [];
+        const perHost: Record<string, number> = {};
+        for (const h of this.hosts) perHost[`127.0.0.1:${h.port + PROXY_OFFSET}`] = 0;
+        for (const l of lines) perHost[l.host] = (perHost[l.host] ?? 0) + 1;
+        const ops: Record<string, number> = {};
+        for (const l of lines) ops[l.op] = (ops[l.op] ?? 0) + 1;
+        const memLines = existsSync(mem) ? readFileSync(mem, "utf8").trim().split("\n").filter((l) => /^\d+ /.test(l)) : [];
+        const rssKb = memLines.map((l) => Number(l.split(" ")[0]));
+        const ts = lines.map((l) => l.t);
+        return {
+            r,
+            extra: {
+                t0,
+                t1,
+                cmdTimes: ts,
+                traceCmds: Object.values(perHost),
+                traceOps: ops,
+                providerProcs: rssKb.length,
+                providerPeakMB: rssKb.length ? Math.max(...rssKb) / 1024 : undefined,
+                // Where the time goes: before the first remote command (CLI, program, engine, provider
+                // start, SSH handshakes), between the first and last, and after the last one.
+                timeline: ts.length ? { toFirstCmd: (Math.min(...ts) - t0) / 1000, cmdSpan: (Math.max(...ts) - Math.min(...ts)) / 1000, afterLastCmd: (t1 - Math.max(...ts)) / 1000 } : undefined,
+            },
+        };
+    }
+
+    async apply(kind: "first" | "noop"): Promise<RunResult> {
+        const { r, extra } = await this.measured(["up", "--yes", "--skip-preview", "--parallel", this.parallel()], `ours-${kind}-n${this.hosts.length}`);
+        const n = this.hosts.length;
+        // The summary after the last "Resources:" line (progress lines also say "created").
+        const summary = r.out.slice(r.out.lastIndexOf("Resources:"));
+        const counts = [...summary.matchAll(/(\d+) (created|updated|deleted|replaced)/g)].map((m) => `${m[1]} ${m[2]}`);
+        const ok = r.code === 0 && (kind === "first" ? counts.join(",") === `${n + 1} created` : counts.length === 0 && new RegExp(`${n + 1} unchanged`).test(summary));
+        return { ok, detail: r.code === 0 ? counts.join(", ") || "no changes" : r.out.slice(-2000), extra };
+    }
+
+    /**
+     * One extra run (not in the medians) with the engine's own log (-v=9 --logflow), to see where
+     * the time goes: CLI start, provider processes, remote commands, the TypeScript program, the end.
+     */
+    async profile(kind: "noop" | "plan"): Promise<Record<string, number>> {
+        const args = kind === "noop" ? ["up", "--yes", "--skip-preview"] : ["preview", "--refresh"];
+        const { r, extra } = await this.measured([...args, "--parallel", this.parallel(), "--logtostderr", "-v=9", "--logflow"], `ours-profile-${kind}-n${this.hosts.length}`);
+        const t0 = (extra as { t0: number }).t0;
+        const events: Array<{ t: number; msg: string }> = [];
+        for (const line of r.out.split("\n")) {
+            if (!line.startsWith('{"time"')) continue;
+            try {
+                const j = JSON.parse(line) as { time: string; msg: string };
+                events.push({ t: Date.parse(j.time), msg: j.msg });
+            } catch {
+                /* a log line cut by another writer */
+            }
+        }
+        const first = (re: RegExp) => events.find((e) => re.test(e.msg))?.t ?? NaN;
+        const last = (re: RegExp) => [...events].reverse().find((e) => re.test(e.msg))?.t ?? NaN;
+        const launches = events.filter((e) => /Launching plugin 'kernelhardening/.test(e.msg)).map((e) => e.t);
+        const cmds = (extra as { cmdTimes: number[] }).cmdTimes;
+        const s = (t: number) => (t - t0) / 1000;
+        return {
+            engineStart: s(first(/\*\*\* Starting Update/)),
+            providerLaunches: launches.length,
+            firstProviderLaunch: s(launches[0] ?? NaN),
+            lastProviderLaunch: s(launches[launches.length - 1] ?? NaN),
+            firstCmd: s(Math.min(...cmds)),
+            lastCmd: s(Math.max(...cmds)),
+            programRun: s(first(/langhost\[nodejs\]\.Run\(/)),
+            firstRegister: s(first(/received RegisterResourceEvent/)),
+            programExited: s(first(/Program exited/)),
+            engineDone: s(last(/\*\*\* Update\(preview=(true|false)\) complete/)),
+            end: s((extra as { t1: number }).t1),
+        };
+    }
+
+    async plan(drifted: number): Promise<RunResult> {
+        const { r, extra } = await this.measured(["preview", "--refresh", "--diff", "--parallel", this.parallel()], `ours-plan-n${this.hosts.length}`);
+        const m = /~ (\d+) to update/.exec(r.out);
+        const upd = m ? Number(m[1]) : 0;
+        // The plan must name the drifted key with the value found and the one wanted.
+        const shows = r.out.includes(`"${DRIFT_KEY}": "60" => "15"`) || new RegExp(`${DRIFT_KEY.replace(/\./g, "\\.")}.*60.*=>.*15`).test(r.out);
+        return { ok: r.code === 0 && upd === drifted && shows, detail: r.code === 0 ? `${upd} to update` : r.out.slice(-2000), extra };
+    }
+}
+
+// --- Ansible ---------------------------------------------------------------------------------
+class Ansible implements Tool {
+    name = "ansible";
+    private dir = join(OUT, "ansible");
+    private hosts: Host[] = [];
+
+    constructor(private keyFile: string) {}
+
+    async prepare(hosts: Host[]) {
+        this.hosts = hosts;
+        rmSync(this.dir, { recursive: true, force: true });
+        mkdirSync(this.dir, { recursive: true });
+        const inv = ["[fleet]", ...hosts.map((h) => `${h.name} ansible_host=127.0.0.1 ansible_port=${h.port + PROXY_OFFSET}`), "", "[fleet:vars]", "ansible_user=root", `ansible_ssh_private_key_file=${this.keyFile}`, "ansible_python_interpreter=/usr/bin/python3", ""];
+        writeFileSync(join(this.dir, "inventory.ini"), inv.join("\n"));
+        writeFileSync(join(this.dir, "known_hosts"), hosts.map((h) => `[127.0.0.1]:${h.port + PROXY_OFFSET} ${h.hostKey}\n`).join(""));
+        writeFileSync(join(this.dir, "vars.json"), JSON.stringify({ sysctl_entries: ENTRIES }));
+        // forks >= N, pipelining (one SSH command per module run), ControlPersist (one SSH
+        // connection per host, shared by all tasks), host keys checked against our known_hosts.
+        writeFileSync(
+            join(this.dir, "ansible.cfg"),
+            [
+                "[defaults]",
+                `inventory = ${join(this.dir, "inventory.ini")}`,
+                `forks = ${Math.max(hosts.length, 5)}`,
+                "host_key_checking = True",
+                "gathering = explicit",
+                "retry_files_enabled = False",
+                "interpreter_python = /usr/bin/python3",
+                `local_tmp = ${join(this.dir, "tmp")}`,
+                "",
+                "[ssh_connection]",
+                "pipelining = True",
+                `ssh_args = -o ControlMaster=auto -o ControlPersist=60s -o UserKnownHostsFile=${join(this.dir, "known_hosts")} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes`,
+                "",
+            ].join("\n"),
+        );
+    }
+
+    resetState() {}
+
+    private async playbook(extraArgs: string[], what: string) {
+        // A fresh ControlPath directory per run: every run starts without open connections, as a
+        // new `pulumi` process does; the masters are closed afterwards.
+        const cp = join(this.dir, `cp-${logSeq + 1}`);
+        mkdirSync(cp, { recursive: true });
+        const env = { ...process.env, ANSIBLE_CONFIG: join(this.dir, "ansible.cfg"), ANSIBLE_HOME: join(this.dir, "home"), ANSIBLE_SSH_CONTROL_PATH_DIR: cp, ANSIBLE_NOCOLOR: "1", ANSIBLE_FORCE_COLOR: "0" };
+        const r = await run("ansible-playbook", [join(BENCH, "ansible", "sysctl.yml"), "-e", `@${join(this.dir, "vars.json")}`, ...extraArgs], env, logPath(what), this.dir);
+        sh(`for s in ${cp}/*; do [ -S "$s" ] && ssh -o ControlPath="$s" -O exit 127.0.0.1 2>/dev/null; done; rm -rf ${cp}`, "closing Ansible's SSH masters");
+        // PLAY RECAP: host : ok=30 changed=30 unreachable=0 failed=0 ...
+        const recap = new Map<string, { changed: number; bad: number }>();
+        for (const m of r.out.matchAll(/^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/gm)) recap.set(m[1], { changed: Number(m[2]), bad: Number(m[3]) + Number(m[4]) });
+        return { r, recap };
+    }
+
+    async apply(kind: "first" | "noop"): Promise<RunResult> {
+        const { r, recap } = await this.playbook([], `ansible-${kind}-n${this.hosts.length}`);
+        // The recap counts the looped task once; the per-item lines say which keys changed.
+        const items = new Map<string, number>();
+        for (const m of r.out.matchAll(/^changed: \[(\S+)\] => \(item=/gm)) items.set(m[1], (items.get(m[1]) ?? 0) + 1);
+        const want = kind === "first" ? KEYS.length : 0;
+        const ok = r.code === 0 && recap.size === this.hosts.length && [...recap.values()].every((v) => v.bad === 0) && this.hosts.every((h) => (items.get(h.name) ?? 0) === want);
+        return { ok, detail: `keys changed per host: ${[...new Set(this.hosts.map((h) => items.get(h.name) ?? 0))].join("/")}` + (ok ? "" : "\n" + r.out.slice(-2000)) };
+    }
+
+    async plan(drifted: number): Promise<RunResult> {
+        const { r, recap } = await this.playbook(["--check", "--diff"], `ansible-plan-n${this.hosts.length}`);
+        const hostsChanged = [...recap.values()].filter((v) => v.changed > 0).length;
+        const ok = r.code === 0 && recap.size === this.hosts.length && hostsChanged === drifted && [...recap.values()].every((v) => v.bad === 0);
+        return { ok, detail: `${hostsChanged} hosts would change` + (ok ? "" : "\n" + r.out.slice(-2000)) };
+    }
+}
+
+// --- pyinfra ---------------------------------------------------------------------------------
+class Pyinfra implements Tool {
+    name = "pyinfra";
+    private dir = join(OUT, "pyinfra");
+    private hosts: Host[] = [];
+
+    constructor(private keyFile: string) {}
+
+    async prepare(hosts: Host[]) {
+        this.hosts = hosts;
+        rmSync(this.dir, { recursive: true, force: true });
+        mkdirSync(this.dir, { recursive: true });
+        writeFileSync(join(this.dir, "known_hosts"), hosts.map((h) => `[127.0.0.1]:${h.port + PROXY_OFFSET} ${h.hostKey}\n`).join(""));
+        writeFileSync(join(this.dir, "entries.json"), JSON.stringify(ENTRIES));
+        const data = (h: Host) =>
+            `{"ssh_hostname": "127.0.0.1", "ssh_port": ${h.port + PROXY_OFFSET}, "ssh_user": "root", "ssh_key": ${JSON.stringify(this.keyFile)}, ` +
+            `"ssh_known_hosts_file": ${JSON.stringify(join(this.dir, "known_hosts"))}, "ssh_strict_host_key_checking": "yes"}`;
+        writeFileSync(join(this.dir, "inventory.py"), `fleet = [\n${hosts.map((h) => `    (${JSON.stringify(h.name)}, ${data(h)}),`).join("\n")}\n]\n`);
+    }
+
+    resetState() {}
+
+    private pyinfra(extraArgs: string[], what: string) {
+        const env = { ...process.env, KH_BENCH_ENTRIES: join(this.dir, "entries.json"), PYINFRA_PROGRESS: "off", NO_COLOR: "1" };
+        return run(join(VENV, "bin", "pyinfra"), [...extraArgs, "--parallel", String(Math.max(this.hosts.length, 1)), join(this.dir, "inventory.py"), join(BENCH, "pyinfra", "deploy.py")], env, logPath(what), this.dir);
+    }
+
+    async apply(kind: "first" | "noop"): Promise<RunResult> {
+        const r = await this.pyinfra(["-y"], `pyinfra-${kind}-n${this.hosts.length}`);
+        // Results table, last row: "Grand total  HOSTS  SUCCESS  ERROR  NO-CHANGE" ("-" is 0), one
+        // count per host and operation: a first apply changes all, a no-op none.
+        const m = /Grand total\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)/.exec(r.out);
+        const [total, success, error, same] = m ? m.slice(1).map((x) => (x === "-" ? 0 : Number(x))) : [0, 0, -1, 0];
+        const want = this.hosts.length * KEYS.length;
+        const ok = r.code === 0 && total === want && error === 0 && (kind === "first" ? success === want : same === want);
+        return { ok, detail: `${success} changed, ${same} unchanged, ${error} errors` + (ok ? "" : "\n" + r.out.slice(-2000)) };
+    }
+
+    async plan(drifted: number): Promise<RunResult> {
+        const r = await this.pyinfra(["--dry", "--diff"], `pyinfra-plan-n${this.hosts.length}`);
+        // "Detected changes" table: per operation, how many hosts it would change.
+        const rows = [...r.out.matchAll(/^\s*sysctl (\S+)\s+(\d+|-)/gm)].map((m) => ({ key: m[1], hosts: m[2] === "-" ? 0 : Number(m[2]) }));
+        const drift = rows.find((x) => x.key === DRIFT_KEY)?.hosts ?? 0;
+        const ok = r.code === 0 && rows.length === KEYS.length && drift === drifted && rows.every((x) => x.key === DRIFT_KEY || x.hosts === 0);
+        return { ok, detail: `${drift} hosts would change` + (ok ? "" : "\n" + r.out.slice(-2000)) };
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The floor: the provider's own SSH code (dist/provider), no engine: every host at once, one
+// connection (handshake included) and one command each, timed inside this process.
+async function floor(hosts: Host[], keyFile: string, script: "observe" | "apply"): Promise<number> {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const host = require(join(ROOT, "dist/provider/resources/sysctl/host.js"));
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { pool } = require(join(ROOT, "dist/provider/ssh/pool.js"));
+    const privateKey = readFileSync(keyFile, "utf8");
+    const conn = (h: Host) => ({ host: "127.0.0.1", port: h.port + PROXY_OFFSET, user: "root", privateKey, hostKey: h.hostKey, dialErrorLimit: 3, perDialTimeout: 30, insecureIgnoreHostKey: false });
+    const content = KEYS.map((k) => `${k} = ${ENTRIES[k]}`).join("\n") + "\n";
+    const t0 = performance.now();
+    await Promise.all(
+        hosts.map((h) =>
+            script === "observe"
+                ? host.observeSysctl(conn(h), DROPIN, KEYS)
+                : host.applySysctl(conn(h), { file: DROPIN, content, sets: KEYS.map((k) => ({ key: k, value: ENTRIES[k] })), keys: KEYS }),
+        ),
+    );
+    const t = (performance.now() - t0) / 1000;
+    pool.closeAll();
+    return t;
+}
+
+// ---------------------------------------------------------------------------------------------
+interface Sample {
+    tool: string;
+    scenario: "first" | "noop" | "plan";
+    n: number;
+    latency: number;
+    rep: number;
+    wall: number;
+    ok: boolean;
+    detail: string;
+    sshdCmds: number[];
+    sshdConns: number[];
+    extra?: Record<string, unknown>;
+    /** This machine's 1-minute load average when the run ended (other people's VMs share it). */
+    load: number;
+}
+
+async function main() {
+    const o = parseArgs(process.argv.slice(2));
+    const fleetHosts = JSON.parse(readFileSync(join(o.fleet, "fleet.json"), "utf8")) as Host[];
+    const keyFile = join(o.fleet, "client_key");
+    if (Math.max(...o.hosts) * o.tools.length > fleetHosts.length) throw new Error(`the fleet has ${fleetHosts.length} hosts; each tool needs its own ${Math.max(...o.hosts)}`);
+    mkdirSync(join(OUT, "logs"), { recursive: true });
+    mkdirSync(join(OUT, "tmp"), { recursive: true });
+    rmSync(join(OUT, "logs"), { recursive: true, force: true });
+    mkdirSync(join(OUT, "logs"), { recursive: true });
+    const fleet = new Fleet(fleetHosts, keyFile);
+    const cliDir = process.env.KH_PULUMI_DIR!;
+    const samples: Sample[] = [];
+    const floors: Array<{ n: number; latency: number; kind: string; rep: number; wall: number }> = [];
+    const fixed: Array<{ what: string; wall: number }> = [];
+    const profiles: Array<Record<string, number | string>> = [];
+    const resultsFile = join(OUT, "results.json");
+    const save = () => writeFileSync(resultsFile, JSON.stringify({ opts: o, samples, floors, fixed, profiles, defaults: fleet.defaults, entries: ENTRIES }, null, 1));
+    const proxy = new Proxy();
+    const cleanup = () => {
+        if (current?.pid) {
+            try {
+                process.kill(-current.pid, "SIGTERM");
+            } catch {
+                /* already gone */
+            }
+        }
+        void proxy.stop();
+    };
+    process.on("SIGINT", () => { cleanup(); process.exit(130); });
+    process.on("SIGTERM", () => { cleanup(); process.exit(143); });
+
+    // Fixed costs of ours that do not depend on hosts: CLI start, and a no-op `up` of a stack
+    // with no resources (CLI + language host + TypeScript program + engine + state write).
+    if (o.tools.includes("ours")) {
+        const ours = new Ours(cliDir, keyFile);
+        for (let r = 0; r < o.reps; r++) {
+            const t = performance.now();
+            spawnSync("pulumi", ["version"], { env: { ...process.env, PATH: `${cliDir}:${process.env.PATH}` } });
+            fixed.push({ what: "pulumi version (CLI start)", wall: (performance.now() - t) / 1000 });
+        }
+        await ours.prepare([]);
+        for (let r = 0; r < o.reps; r++) {
+            const t = performance.now();
+            const res = await ours.pulumi(["up", "--yes", "--skip-preview"], logPath("ours-empty-up"));
+            if (res.code !== 0) throw new Error(`empty stack up failed: ${res.out}`);
+            fixed.push({ what: "pulumi up, stack with no resources", wall: (performance.now() - t) / 1000 });
+        }
+    }
+
+    // Each tool has its own hosts (tool k uses fleet hosts k*maxN .. k*maxN+N-1), so the tools'
+    // runs can alternate within each repetition: this machine's load drifts (other people's VMs),
+    // and alternating gives every tool the same share of quiet and busy minutes.
+    const maxN = Math.max(...o.hosts);
+    // The headline configuration (largest N, highest latency) first, so a run cut short still has it.
+    const configs = [...o.hosts].sort((a, b) => b - a).flatMap((n) => [...o.latency].sort((a, b) => b - a).map((latency) => ({ n, latency })));
+    for (const { n, latency } of configs) {
+        await proxy.start(fleetHosts, latency);
+        log(`N=${n}, latency ${latency} ms each way`);
+        const tools: Array<{ tool: Tool; hosts: Host[]; drifted: Host[] }> = o.tools.flatMap((t, k) => {
+            if (t === "pyinfra" && n > o.pyinfraMaxN) return [];
+            const hosts = fleetHosts.slice(k * maxN, k * maxN + n);
+            const tool = t === "ours" ? new Ours(cliDir, keyFile) : t === "ansible" ? new Ansible(keyFile) : t === "pyinfra" ? new Pyinfra(keyFile) : undefined;
+            if (!tool) throw new Error(`unknown tool ${t}`);
+            return [{ tool, hosts, drifted: hosts.slice(0, Math.max(1, Math.ceil(n / 10))) }];
+        });
+        for (const t of tools) await t.tool.prepare(t.hosts);
+        const measure = async ({ tool, hosts }: { tool: Tool; hosts: Host[] }, scenario: Sample["scenario"], rep: number, fn: () => Promise<RunResult>) => {
+            const marks = fleet.logMarks(hosts);
+            const t0 = performance.now();
+            const res = await fn();
+            const wall = (performance.now() - t0) / 1000;
+            const c = fleet.sshdCounts(hosts, marks);
+            samples.push({ tool: tool.name, scenario, n, latency, rep, wall, ok: res.ok, detail: res.detail, sshdCmds: c.cmds, sshdConns: c.conns, extra: res.extra, load: loadavg()[0] });
+            save();
+            log(`${tool.name.padEnd(8)} N=${n} ${latency}ms ${scenario.padEnd(5)} #${rep + 1}: ${wall.toFixed(2)} s ${res.ok ? "ok" : "WRONG"} (${res.detail.split("\n")[0]}; ${Math.max(...c.cmds)} cmds/host)`);
+            if (!res.ok) log(res.detail);
+            return res;
+        };
+        const ourHosts = tools[0].hosts;
+        for (let r = 0; r < o.reps; r++) {
+            // The floor, on pristine hosts (the first tool's, reset again before its run).
+            fleet.reset(ourHosts);
+            floors.push({ n, latency, kind: "apply", rep: r, wall: await floor(ourHosts, keyFile, "apply") });
+            floors.push({ n, latency, kind: "observe", rep: r, wall: await floor(ourHosts, keyFile, "observe") });
+            for (const t of tools) {
+                fleet.reset(t.hosts);
+                t.tool.resetState();
+                await measure(t, "first", r, () => t.tool.apply("first"));
+                const bad = fleet.notApplied(t.hosts);
+                if (bad.length) {
+                    samples[samples.length - 1].ok = false;
+                    log(`${t.tool.name}: after the first apply ${bad.length} values are not in force, e.g. ${bad.slice(0, 3).join("; ")}`);
+                }
+            }
+        }
+        // Where our time goes, from the engine's own log: one extra run of each, outside the medians.
+        const ours = tools.find((t) => t.tool.name === "ours")?.tool as Ours | undefined;
+        for (let r = 0; r < o.reps; r++) for (const t of tools) await measure(t, "noop", r, () => t.tool.apply("noop"));
+        if (ours) profiles.push({ n, latency, kind: "noop", ...(await ours.profile("noop")) });
+        for (const t of tools) fleet.drift(t.drifted);
+        for (let r = 0; r < o.reps; r++) for (const t of tools) await measure(t, "plan", r, () => t.tool.plan(t.drifted.length));
+        if (ours) profiles.push({ n, latency, kind: "plan", ...(await ours.profile("plan")) });
+        save();
+        for (const t of tools) fleet.reset(t.hosts);
+        await proxy.stop();
+    }
+    save();
+    log(`raw results: ${resultsFile}`);
+}
+
+main().catch((err) => {
+    process.stderr.write(`bench: ${err instanceof Error ? err.stack : err}\n`);
+    process.exit(1);
+});

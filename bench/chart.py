@@ -1,0 +1,51 @@
+# The benchmark chart: median wall time per tool, one panel per scenario, one group of bars per
+# fleet size and latency, with the SSH floor as a marker. Log scale: the tools differ by 10x+.
+#   .venv/bin/python chart.py results.json chart.png
+import json
+import statistics
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+res = json.load(open(sys.argv[1]))
+samples = res["samples"]
+tools = [t for t in res["opts"]["tools"] if any(s["tool"] == t for s in samples)]
+configs = sorted({(s["n"], s["latency"]) for s in samples})
+scenarios = [("first", "first apply"), ("noop", "no-op re-apply"), ("plan", "plan after drift (10 % of hosts)")]
+colors = {"ours": "#1f77b4", "ansible": "#d62728", "pyinfra": "#2ca02c"}
+labels = {"ours": "ours (pulumi)", "ansible": "Ansible", "pyinfra": "pyinfra"}
+
+fig, axes = plt.subplots(1, 3, figsize=(16, 5.5), sharey=True)
+width = 0.8 / len(tools)
+for ax, (scen, title) in zip(axes, scenarios):
+    for i, t in enumerate(tools):
+        ys = []
+        for n, lat in configs:
+            w = [s["wall"] for s in samples if s["tool"] == t and s["scenario"] == scen and s["n"] == n and s["latency"] == lat]
+            ys.append(statistics.median(w) if w else float("nan"))
+        xs = [k + (i - (len(tools) - 1) / 2) * width for k in range(len(configs))]
+        bars = ax.bar(xs, ys, width, color=colors.get(t), label=labels.get(t, t))
+        ax.bar_label(bars, labels=["" if y != y else f"{y:.1f}" for y in ys], fontsize=7, padding=1)
+    kind = "apply" if scen == "first" else "observe"
+    fl = []
+    for n, lat in configs:
+        w = [f["wall"] for f in res["floors"] if f["n"] == n and f["latency"] == lat and f["kind"] == kind]
+        fl.append(statistics.median(w) if w else float("nan"))
+    ax.scatter(range(len(configs)), fl, marker="_", s=900, color="black", zorder=3, label="SSH floor")
+    ax.set_xticks(range(len(configs)))
+    ax.set_xticklabels([f"N={n}\n{lat} ms" for n, lat in configs])
+    ax.set_yscale("log")
+    ax.set_xlim(-0.5, len(configs) - 0.5)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if f"{v:g}"[0] in "25" else ""))
+    ax.set_title(title)
+    ax.grid(axis="y", which="both", alpha=0.3)
+axes[0].set_ylabel("wall time, median (s, log scale)")
+axes[0].legend(loc="upper left")
+fig.suptitle("Kernel sysctls on a simulated fleet: 30 net.* keys per host (latency = added one-way delay)")
+fig.tight_layout()
+fig.savefig(sys.argv[2], dpi=110)

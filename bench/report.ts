@@ -1,0 +1,313 @@
+// Turns bench/out/results.json (written by bench.ts) into the markdown table (bench/out/table.md,
+// also printed), the chart (bench/out/chart.png, by chart.py in the bench venv) and, unless
+// --no-results-md, bench/RESULTS.md with the date, the machine and the targets.
+import { spawnSync } from "child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "fs";
+import { cpus, loadavg, totalmem } from "os";
+import { join } from "path";
+
+const BENCH = __dirname;
+// --out DIR: where results.json is read and table.md, report.md, chart.png are written.
+const outArg = process.argv.indexOf("--out");
+const OUT = outArg > 0 ? process.argv[outArg + 1] : join(BENCH, "out");
+
+interface Sample {
+    tool: string;
+    scenario: "first" | "noop" | "plan";
+    n: number;
+    latency: number;
+    rep: number;
+    wall: number;
+    ok: boolean;
+    detail: string;
+    sshdCmds: number[];
+    sshdConns: number[];
+    load?: number;
+    extra?: {
+        traceCmds?: number[];
+        traceOps?: Record<string, number>;
+        providerProcs?: number;
+        providerPeakMB?: number;
+        timeline?: { toFirstCmd: number; cmdSpan: number; afterLastCmd: number };
+    };
+}
+interface Results {
+    opts: { hosts: number[]; latency: number[]; reps: number; tools: string[] };
+    samples: Sample[];
+    floors: Array<{ n: number; latency: number; kind: string; wall: number }>;
+    fixed: Array<{ what: string; wall: number }>;
+}
+
+const res = JSON.parse(readFileSync(join(OUT, "results.json"), "utf8")) as Results;
+const writeResultsMd = !process.argv.includes("--no-results-md");
+
+const median = (xs: number[]) => {
+    if (!xs.length) return NaN;
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "–");
+const SCEN: Record<string, string> = {
+    first: "first apply",
+    noop: "no-op re-apply",
+    plan: "plan after drift on 10 % of hosts",
+};
+const PHASES: Record<string, number> = { first: 1, noop: 1, plan: 2 }; // preview --refresh = refresh + preview
+const TOOL: Record<string, string> = { ours: "ours", ansible: "Ansible", pyinfra: "pyinfra" };
+
+function pick(tool: string, scenario: string, n: number, latency: number) {
+    return res.samples.filter((s) => s.tool === tool && s.scenario === scenario && s.n === n && s.latency === latency);
+}
+
+/** "1" when every host saw the same count in every run, else "min–max". */
+function range(xs: number[]): string {
+    if (!xs.length) return "–";
+    const lo = Math.min(...xs);
+    const hi = Math.max(...xs);
+    return lo === hi ? String(lo) : `${lo}–${hi}`;
+}
+
+interface Row {
+    n: number;
+    latency: number;
+    scenario: string;
+    wall: Record<string, number>;
+    runs: Record<string, number>;
+    wrong: Record<string, number>;
+    floor: number;
+    cmds: Record<string, string>;
+    conns: Record<string, string>;
+    traceMax: number;
+    rssMB: number;
+    timeline?: { toFirstCmd: number; cmdSpan: number; afterLastCmd: number };
+}
+
+const configs = [...new Set(res.samples.map((s) => `${s.n}/${s.latency}`))]
+    .map((k) => k.split("/").map(Number))
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+const tools = res.opts.tools.filter((t) => res.samples.some((s) => s.tool === t));
+const rows: Row[] = [];
+for (const [n, latency] of configs) {
+    for (const scenario of ["first", "noop", "plan"]) {
+        const row: Row = { n, latency, scenario, wall: {}, runs: {}, wrong: {}, floor: NaN, cmds: {}, conns: {}, traceMax: NaN, rssMB: NaN };
+        for (const t of tools) {
+            const ss = pick(t, scenario, n, latency);
+            if (!ss.length) continue;
+            row.wall[t] = median(ss.map((s) => s.wall));
+            row.runs[t] = ss.length;
+            row.wrong[t] = ss.filter((s) => !s.ok).length;
+            row.cmds[t] = range(ss.flatMap((s) => s.sshdCmds));
+            row.conns[t] = range(ss.flatMap((s) => s.sshdConns));
+            if (t === "ours") {
+                row.traceMax = Math.max(...ss.flatMap((s) => s.extra?.traceCmds ?? []));
+                row.rssMB = Math.max(...ss.map((s) => s.extra?.providerPeakMB ?? NaN).filter(Number.isFinite));
+                const tl = ss.map((s) => s.extra?.timeline).filter((x): x is NonNullable<typeof x> => !!x);
+                if (tl.length) row.timeline = { toFirstCmd: median(tl.map((x) => x.toFirstCmd)), cmdSpan: median(tl.map((x) => x.cmdSpan)), afterLastCmd: median(tl.map((x) => x.afterLastCmd)) };
+            }
+        }
+        const kind = scenario === "first" ? "apply" : "observe";
+        row.floor = median(res.floors.filter((f) => f.n === n && f.latency === latency && f.kind === kind).map((f) => f.wall));
+        if (Object.keys(row.wall).length) rows.push(row);
+    }
+}
+
+// --- the table ---------------------------------------------------------------------------------
+const peers = tools.filter((t) => t !== "ours");
+const head = [
+    "N",
+    "latency (each way)",
+    "scenario",
+    ...tools.map((t) => `${TOOL[t]} (s)`),
+    ...peers.map((p) => `${TOOL[p]} ÷ ours`),
+    "SSH floor (s)",
+    `remote commands per host (${tools.map((t) => TOOL[t]).join(" / ")})`,
+    "SSH logins per host",
+    "provider peak RSS (MB)",
+];
+const lines = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`];
+for (const r of rows) {
+    const wrong = tools.filter((t) => r.wrong[t]).map((t) => `${TOOL[t]}: ${r.wrong[t]} of ${r.runs[t]} runs WRONG`);
+    lines.push(
+        "| " +
+            [
+                r.n,
+                `${r.latency} ms`,
+                SCEN[r.scenario] + (wrong.length ? ` (${wrong.join("; ")})` : ""),
+                ...tools.map((t) => f2(r.wall[t])),
+                ...peers.map((p) => (r.wall[p] && r.wall.ours ? `${(r.wall[p] / r.wall.ours).toFixed(1)}×` : "–")),
+                f2(r.floor),
+                tools.map((t) => r.cmds[t] ?? "–").join(" / "),
+                tools.map((t) => r.conns[t] ?? "–").join(" / "),
+                Number.isFinite(r.rssMB) ? r.rssMB.toFixed(0) : "–",
+            ].join(" | ") +
+            " |",
+    );
+}
+const table = lines.join("\n");
+writeFileSync(join(OUT, "table.md"), table + "\n");
+process.stdout.write(table + "\n");
+
+// --- targets -----------------------------------------------------------------------------------
+const maxN = Math.max(...rows.map((r) => r.n));
+const maxLat = Math.max(...rows.map((r) => r.latency));
+const at = (scenario: string, n = maxN, latency = maxLat) => rows.find((r) => r.n === n && r.latency === latency && r.scenario === scenario);
+const targets: string[] = [];
+for (const [scenario, what] of [["noop", "no-op `pulumi up`"], ["plan", "`pulumi preview --refresh`"]] as const) {
+    const r = at(scenario);
+    if (!r || !r.wall.ours || !r.wall.ansible) continue;
+    const x = r.wall.ansible / r.wall.ours;
+    targets.push(
+        `- ${what} at N = ${maxN}, ${maxLat} ms: ${f2(r.wall.ours)} s against Ansible's ${f2(r.wall.ansible)} s, **${x.toFixed(1)}× faster**: ` +
+            (x >= 5 ? "target (≥ 5×) **met**." : `target (≥ 5×) **missed** by ${(5 / x).toFixed(2)}× (ours would have to take ${f2(r.wall.ansible / 5)} s).`),
+    );
+}
+{
+    const perPhase = rows.filter((r) => Number.isFinite(r.traceMax)).map((r) => ({ r, v: r.traceMax / PHASES[r.scenario] }));
+    const worst = perPhase.sort((a, b) => b.v - a.v)[0];
+    if (worst) {
+        const desc = ["first", "noop", "plan"].map((s) => {
+            const rr = rows.filter((r) => r.scenario === s && Number.isFinite(r.traceMax));
+            return `${SCEN[s]}: ${Math.max(...rr.map((r) => r.traceMax))} command(s) per host in ${PHASES[s]} phase(s)`;
+        });
+        targets.push(
+            `- SSH round trips (remote commands, counted from KH_TRACE_FILE and by sshd) per host per resource per phase: at most ${worst.v} (${desc.join("; ")}): ` +
+                (worst.v <= 2 ? "target (≤ 2) **met**." : `target (≤ 2) **missed** (${worst.v}).`),
+        );
+    }
+}
+{
+    const rr = rows.filter((r) => r.n === maxN && Number.isFinite(r.rssMB));
+    if (rr.length) {
+        const peak = Math.max(...rr.map((r) => r.rssMB));
+        targets.push(`- Provider peak memory (VmHWM, GNU time's max RSS) at N = ${maxN}: ${peak.toFixed(0)} MB: ` + (peak < 200 ? "target (< 200 MB) **met**." : `target (< 200 MB) **missed** by ${(peak - 200).toFixed(0)} MB.`));
+    }
+}
+
+// --- where our time goes ------------------------------------------------------------------------
+const fixedOf = (what: string) => median(res.fixed.filter((f) => f.what === what).map((f) => f.wall));
+const cliStart = fixedOf("pulumi version (CLI start)");
+const emptyUp = fixedOf("pulumi up, stack with no resources");
+const profile: string[] = [];
+profile.push(`Fixed costs, no host involved (median of ${res.opts.reps}): \`pulumi version\` (CLI start) ${f2(cliStart)} s; \`pulumi up\` of a stack with no resources (CLI, Node.js language host, the TypeScript program compiled by ts-node, engine, state write; no provider process) ${f2(emptyUp)} s.`);
+profile.push("");
+profile.push("One extra run per configuration with the engine's own log (`-v=9 --logflow`, not in the medians), times in seconds from the command's start:");
+profile.push("");
+profile.push("| N | latency | run | engine starts | provider processes (first launch, last launch) | first remote command | last remote command | refresh done | program starts | first resource registered | program exits | engine done | command exits |");
+profile.push("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+const profilesRun = (res as unknown as { profiles?: Array<Record<string, number | string>> }).profiles ?? [];
+// When the refresh ended (its last step retired), from the profiled runs' engine logs in out/logs:
+// the k-th log of a (kind, N) belongs to the k-th profile of that (kind, N), both in run order.
+{
+    const logDir = join(OUT, "logs");
+    const files = existsSync(logDir) ? readdirSync(logDir).filter((f) => /-ours-profile-(noop|plan)-n\d+\.log$/.test(f)).sort() : [];
+    const seen = new Map<string, number>();
+    for (const p of profilesRun) {
+        const key = `${p.kind}-n${p.n}`;
+        const k = seen.get(key) ?? 0;
+        seen.set(key, k + 1);
+        const f = files.filter((x) => x.endsWith(`-ours-profile-${key}.log`))[k];
+        if (!f) continue;
+        let start = NaN;
+        let done = NaN;
+        for (const line of readFileSync(join(logDir, f), "utf8").split("\n")) {
+            if (!line.startsWith('{"time"')) continue;
+            const m = /^\{"time":"([^"]+)","level":"[A-Z]+","msg":"(.{0,200})/.exec(line);
+            if (!m) continue;
+            if (Number.isNaN(start) && m[2].startsWith("*** Starting Update")) start = Date.parse(m[1]);
+            if (/step refresh on \S+ retired/.test(m[2])) done = Date.parse(m[1]);
+        }
+        p.refreshDone = Number(p.engineStart) + (done - start) / 1000;
+    }
+}
+const profiles = profilesRun.slice().sort((a, b) => Number(a.n) - Number(b.n) || Number(a.latency) - Number(b.latency));
+for (const p of profiles) {
+    const g = (k: string) => f2(Number(p[k]));
+    profile.push(`| ${p.n} | ${p.latency} ms | ${p.kind === "noop" ? "no-op up" : "preview --refresh"} | ${g("engineStart")} | ${p.providerLaunches} (${g("firstProviderLaunch")}, ${g("lastProviderLaunch")}) | ${g("firstCmd")} | ${g("lastCmd")} | ${g("refreshDone")} | ${g("programRun")} | ${g("firstRegister")} | ${g("programExited")} | ${g("engineDone")} | ${g("end")} |`);
+}
+for (const kind of ["noop", "plan"]) {
+    const p = profiles.find((x) => x.n === maxN && x.latency === maxLat && x.kind === kind);
+    if (!p) continue;
+    const v = (k: string) => Number(p[k]);
+    profile.push("");
+    profile.push(
+        `${kind === "noop" ? "No-op `pulumi up`" : "`pulumi preview --refresh`"} at N = ${maxN}, ${maxLat} ms (${f2(v("end"))} s in the profiled run), in order: ` +
+            `CLI start to engine start ${f2(v("engineStart"))} s; ` +
+            `the first provider process (launched at ${f2(v("firstProviderLaunch"))} s) sends its first read at ${f2(v("firstCmd"))} s (Node.js start, gRPC, SSH handshakes) and its last at ${f2(v("lastCmd"))} s; the refresh (all reads answered) is done at ${f2(v("refreshDone"))} s; ` +
+            `the TypeScript program starts at ${f2(v("programRun"))} s, after the refresh, and registers its first resource at ${f2(v("firstRegister"))} s (Node.js start, ts-node compile, SDK load); ` +
+            (Number(p.providerLaunches) > 1 ? `the engine then launches a second provider process at ${f2(v("lastProviderLaunch"))} s for the program's resources (the refresh used another), and only once it is up are the resources checked and diffed; ` : "") +
+            `the program exits at ${f2(v("programExited"))} s, the engine is done at ${f2(v("engineDone"))} s and the command exits at ${f2(v("end"))} s.`,
+    );
+}
+profile.push("");
+profile.push("The engine runs the refresh reads (the provider asks for a refresh before update) before it starts the program, and the program before it can diff, so these parts add up instead of overlapping.");
+for (const kind of ["noop", "plan"]) {
+    const p = profiles.find((x) => x.n === maxN && x.latency === maxLat && x.kind === kind);
+    const r = at(kind);
+    if (!p || !r) continue;
+    const v = (k: string) => Number(p[k]);
+    const refresh = v("refreshDone") - v("engineStart");
+    profile.push(
+        `${kind === "noop" ? "No-op up" : "Preview"} at N = ${maxN}, ${maxLat} ms: the refresh (provider start, ${maxN} SSH handshakes, ${maxN} reads) takes ${f2(refresh)} s, against an SSH floor of ${f2(r.floor)} s for the handshakes and reads alone; ` +
+            `the other ${f2(v("end") - refresh)} s are the CLI, the TypeScript program, the second provider process and the engine (a stack with no resources alone takes ${f2(emptyUp)} s).`,
+    );
+}
+profile.push("");
+
+// --- machine and versions ----------------------------------------------------------------------
+const cmd = (c: string, a: string[]) => {
+    const r = spawnSync(c, a, { encoding: "utf8" });
+    return ((r.stdout || "") + (r.stderr || "")).trim();
+};
+const memGiB = (totalmem() / 2 ** 30).toFixed(1);
+const machine = `${cpus().length} cores (nproc ${cmd("nproc", [])}), ${memGiB} GiB memory, kernel ${cmd("uname", ["-r"])}, ${cmd("sh", ["-c", ". /etc/os-release; echo $PRETTY_NAME"])}`;
+const loads = res.samples.map((s) => s.load).filter((x): x is number => typeof x === "number");
+const versions = [
+    `Pulumi CLI ${cmd(join(process.env.KH_PULUMI_DIR ?? "", "pulumi"), ["version"]) || "?"}`,
+    `Node.js ${process.version}`,
+    cmd("ansible", ["--version"]).split("\n")[0],
+    `ansible.posix ${cmd("sh", ["-c", "ansible-galaxy collection list ansible.posix 2>/dev/null | awk '$1==\"ansible.posix\"{print $2}' | head -1"])} (shipped by Debian's ansible package)`,
+    `pyinfra ${cmd(join(BENCH, ".venv/bin/pyinfra"), ["--version"]).replace(/^pyinfra: v?/, "")} (PyPI, bench/.venv)`,
+    cmd("sh", ["-c", "ssh -V 2>&1"]),
+].join("; ");
+
+// --- chart -------------------------------------------------------------------------------------
+const chart = spawnSync(join(BENCH, ".venv/bin/python"), [join(BENCH, "chart.py"), join(OUT, "results.json"), join(OUT, "chart.png")], { encoding: "utf8" });
+if (chart.status !== 0) process.stderr.write(`chart: ${chart.stderr}\n`);
+else process.stderr.write(`chart: ${join(OUT, "chart.png")}\n`);
+
+const md = [
+    "# Fleet benchmark results",
+    "",
+    `Run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC with \`${process.env.KH_BENCH_COMMAND ?? "bench/run.sh"}\`.`,
+    "",
+    `Machine: ${machine}. Shared: other engineers' QEMU VMs and test suites ran on it at the same time; the 1-minute load average during the runs was ${loads.length ? `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}` : "?"} (now ${loadavg()[0].toFixed(1)}).`,
+    "",
+    `Versions: ${versions}.`,
+    "",
+    "Setup: each host is a real sshd with its own host key in its own network namespace and mount namespace (own /etc/sysctl.d, /run/lock, /var/lib/kernelhardening, /root, /tmp), reached through socat and our delay proxy on 127.0.0.1; 30 net.* keys per host, each changed from its default. Each tool has its own hosts, and the tools' runs alternate within each repetition so the machine's varying load hits all of them alike. Times are wall-clock medians of " +
+        `${res.opts.reps} run(s) of the whole command (ours: \`pulumi up --yes --skip-preview\` / \`pulumi preview --refresh\`, local file backend, --parallel 2N; Ansible: \`ansible-playbook\` with ansible.posix.sysctl, pipelining, ControlPersist, forks = N, no fact gathering, \`--check --diff\` for the plan; pyinfra: \`pyinfra -y\`, \`--dry --diff\` for the plan, --parallel N). ` +
+        "Every tool starts each run without open SSH connections (a new `pulumi` process has none; Ansible gets a fresh ControlPath directory per run). Every run is checked: after a first apply all 30 values are live and persisted on every host; a no-op changes nothing; the plan reports exactly the drifted hosts.",
+    "",
+    ...((res.opts as { pyinfraMaxN?: number | null }).pyinfraMaxN != null
+        ? [`pyinfra ran only up to N = ${(res.opts as { pyinfraMaxN?: number }).pyinfraMaxN} (\`--pyinfra-max-n\`): its runs at N = 50 would have added about 40 minutes on this shared machine.`, ""]
+        : []),
+    "Remote commands per host are counted by each host's sshd (LogLevel VERBOSE, one `Starting session` line per command), the same way for every tool; ours also agree with KH_TRACE_FILE. Each command costs at least one network round trip, on top of the SSH connection's own handshake round trips (SSH logins per host). The SSH floor is the provider's own SSH code (same ssh2 client, same remote scripts) run without Pulumi: all hosts at once, one new connection and one command each (the apply script for a first apply, the read script otherwise).",
+    "",
+    table,
+    "",
+    "## Targets",
+    "",
+    ...targets,
+    "",
+    "## Where our time goes",
+    "",
+    ...profile,
+    "",
+    "Chart: bench/out/chart.png (not committed). Raw runs: bench/out/results.json; every command's output: bench/out/logs/.",
+    "",
+];
+if (writeResultsMd) {
+    writeFileSync(join(BENCH, "RESULTS.md"), md.join("\n"));
+    process.stderr.write(`wrote ${join(BENCH, "RESULTS.md")}\n`);
+}
+writeFileSync(join(OUT, "report.md"), md.join("\n"));

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The fleet benchmark: sets the machine up, starts the simulated fleet, runs bench.ts, writes the
+# report, and tears everything down (also on failure or Ctrl-C).
+#
+#   bench/run.sh                 N in {1,10,50} x latency in {0,25} ms, 3 runs of each scenario
+#   bench/run.sh --quick         N in {1,10} x {0,25} ms, 1 run each (a smoke run, not for RESULTS.md)
+#   bench/run.sh --hosts 1,10 --latency 25 --reps 5 --tools ours,ansible
+#   bench/run.sh --pyinfra-max-n 10   the full run without pyinfra at N = 50 (saves ~40 min here)
+#
+# Needs root (network and mount namespaces). Results: bench/out/ (table, chart, raw JSON, logs)
+# and bench/RESULTS.md (full runs only).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+log() { printf '\033[1m[%s]\033[0m %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+hosts=1,10,50 latency=0,25 reps=3 tools=ours,ansible,pyinfra quick=0 pyinfra_max_n=1000000
+export KH_BENCH_COMMAND="bench/run.sh${*:+ $*}" # quoted in the report
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 hosts=1,10 reps=1; shift ;;
+    --hosts) hosts=$2; shift 2 ;;
+    --latency) latency=$2; shift 2 ;;
+    --reps) reps=$2; shift 2 ;;
+    --tools) tools=$2; shift 2 ;;
+    --pyinfra-max-n) pyinfra_max_n=$2; shift 2 ;;
+    *) die "unknown option $1 (see the header of $0)" ;;
+  esac
+done
+[ "$(id -u)" = 0 ] || die "run as root: the fleet uses network and mount namespaces"
+# sshd's of host i listen (through socat) on 127.0.0.1:PORT_BASE+i, the delay proxy on +1000.
+# Below the ephemeral range, so no outgoing connection on this machine can hold one of them.
+port_base=${KH_BENCH_PORT_BASE:-27100}
+
+# --- packages --------------------------------------------------------------------------------
+need=()
+for p in openssh-server socat ansible iproute2 procps util-linux time; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing ${need[*]}"
+  # Installing openssh-server must not start a system sshd: deny service starts while apt runs.
+  made_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; made_policy=1; fi
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2 || { [ $made_policy = 1 ] && rm -f /usr/sbin/policy-rc.d; die "apt-get install failed"; }
+  [ $made_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
+fi
+# Debian's `ansible` package ships the ansible.posix collection the peer playbook uses.
+ansible-galaxy collection list ansible.posix 2>/dev/null | grep -q '^ansible.posix' || die "ansible.posix collection not found"
+# pyinfra (the second peer) and matplotlib (the chart) from PyPI, in a venv of the bench.
+if ! "$here/.venv/bin/python" -c 'import pyinfra, matplotlib' 2>/dev/null; then
+  log "creating bench/.venv (pyinfra, matplotlib)"
+  /usr/bin/python3 -m venv "$here/.venv" 2>/dev/null || { apt-get install -y -qq python3-venv >&2 && /usr/bin/python3 -m venv "$here/.venv"; }
+  "$here/.venv/bin/pip" install -q pyinfra matplotlib >&2
+fi
+
+# --- the Pulumi CLI (cached by the project's script) and the provider -------------------------
+KH_PULUMI_DIR=$(bash "$root/scripts/build-pulumi-cli.sh")
+export KH_PULUMI_DIR
+log "building the provider (dist/)"
+(cd "$root" && npx tsc -p tsconfig.json)
+
+# --- the fleet ---------------------------------------------------------------------------------
+# Each tool gets its own max(N) hosts, so their runs can alternate (see bench.ts).
+max_n=$(( $(tr ',' '\n' <<<"$hosts" | sort -n | tail -1) * $(tr ',' '\n' <<<"$tools" | wc -l) ))
+fleet=$(mktemp -d /var/tmp/kh-bench.XXXXXX)
+cleanup() { log "tearing the fleet down"; bash "$here/fleet.sh" down "$fleet" || true; }
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+log "starting $max_n hosts in $fleet"
+bash "$here/fleet.sh" up "$fleet" "$max_n" "$port_base"
+
+# --- run and report ------------------------------------------------------------------------------
+cd "$root"
+npx tsx "$here/bench.ts" --fleet "$fleet" --hosts "$hosts" --latency "$latency" --reps "$reps" --tools "$tools" --pyinfra-max-n "$pyinfra_max_n"
+report_args=()
+[ "$quick" = 1 ] && report_args+=(--no-results-md)
+npx tsx "$here/report.ts" "${report_args[@]}"
