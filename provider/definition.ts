@@ -7,8 +7,9 @@ import { moduleBlocklistResource } from "./resources/modules/resource";
 import { lockdownResource } from "./resources/lockdown/resource";
 import { kernelPackagePinResource } from "./resources/kernelpin/resource";
 import { auditFunction } from "./functions/audit";
-import { makeConstruct } from "./protocol/construct";
-import { constructKernelHardening, HARDENING_TOKEN } from "./components/hardening/component";
+import { withConnectionRotation } from "./resources/common";
+import type * as construct from "./protocol/construct";
+import type * as hardening from "./components/hardening/component";
 
 export const PROVIDER_NAME = "kernelhardening";
 
@@ -38,10 +39,26 @@ export function definition(engineAddress?: string): ProviderDefinition {
             moduleBlocklistResource,
             lockdownResource,
             kernelPackagePinResource,
-        ],
+        ].map(withConnectionRotation),
         functions: [
             auditFunction,
         ],
-        construct: makeConstruct(engineAddress, { [HARDENING_TOKEN]: constructKernelHardening }),
+        construct: lazyConstruct(engineAddress),
+    };
+}
+
+// Only Construct needs @pulumi/pulumi's runtime (about 60 MB and 0.4 s to load); custom resources and
+// invokes do not, so it is loaded on the first Construct call rather than at every provider start.
+function lazyConstruct(engineAddress: string | undefined): NonNullable<ProviderDefinition["construct"]> {
+    let served: NonNullable<ProviderDefinition["construct"]> | undefined;
+    return (req, call) => {
+        if (!served) {
+            /* eslint-disable @typescript-eslint/no-var-requires */
+            const { makeConstruct } = require("./protocol/construct") as typeof construct;
+            const { constructKernelHardening, HARDENING_TOKEN } = require("./components/hardening/component") as typeof hardening;
+            /* eslint-enable @typescript-eslint/no-var-requires */
+            served = makeConstruct(engineAddress, { [HARDENING_TOKEN]: constructKernelHardening });
+        }
+        return served(req, call);
     };
 }

@@ -35,6 +35,20 @@ host_lock() {
   fi
   printf 'pid %s since %s\n' "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > /run/lock/kernelhardening.owner
 }
+# begin_apply [FILE...]: every apply starts here. A dropped connection must not stop it halfway, so
+# SIGHUP/SIGPIPE are ignored and the output is held in a file until the end (the host is left before
+# or after the apply, never between); changes to one host are serialised by host_lock. The FILEs, and
+# any added later with cleanup_later, are removed on exit.
+begin_apply() {
+  kh_cleanup="$*"
+  trap '' HUP PIPE
+  exec 8>&1
+  kh_buf=$(mktemp) || exit 70
+  exec 1>"$kh_buf"
+  trap 'cat "$kh_buf" >&8 2>/dev/null; rm -f $kh_cleanup "$kh_buf"' EXIT
+  host_lock
+}
+cleanup_later() { kh_cleanup="$kh_cleanup $*"; }
 # remove_stale_temps DEST: temp files that an interrupted atomic_write of DEST left behind
 remove_stale_temps() { for f in "$(dirname "$1")/.$(basename "$1").kh-"*; do [ -e "$f" ] && rm -f "$f"; done; return 0; }
 `;

@@ -20,6 +20,16 @@ export class HostError extends Error {
     }
 }
 
+/**
+ * The host was reached but refused our credentials, or is not the host the connection pins: retrying
+ * cannot help, and the fix is in the connection (a rotated host key, password or key).
+ */
+export class CredentialError extends HostError {
+    constructor(message: string) {
+        super(message, false);
+    }
+}
+
 const MAX_CHANNELS_PER_CONNECTION = 8; // below sshd's default MaxSessions of 10
 const IDLE_CLOSE_MS = 30_000;
 
@@ -73,7 +83,7 @@ function connectConfig(c: HopConnection, onHostKeyError: (msg: string) => void):
 function describeDialError(err: Error & { code?: string; level?: string }, where: string): HostError {
     const msg = err.message || String(err);
     if (err.level === "client-authentication" || /authentication methods failed/i.test(msg)) {
-        return new HostError(`${where}: authentication failed (the server rejected every configured method: check user, password, privateKey or agent)`);
+        return new CredentialError(`${where}: authentication failed (the server rejected every configured method: check user, password, privateKey or agent)`);
     }
     if (err.code === "ECONNREFUSED") return new HostError(`${where}: connection refused`, true);
     if (err.code === "EHOSTUNREACH" || err.code === "ENETUNREACH") return new HostError(`${where}: host unreachable`, true);
@@ -106,11 +116,11 @@ function dialOnce(c: HopConnection, sock?: NodeJS.ReadableStream): Promise<Clien
         });
         client.on("error", (err: Error) => {
             clearTimeout(timer);
-            done(hostKeyError ? new HostError(hostKeyError) : describeDialError(err, where));
+            done(hostKeyError ? new CredentialError(hostKeyError) : describeDialError(err, where));
         });
         client.on("close", () => {
             clearTimeout(timer);
-            done(new HostError(hostKeyError ?? `${where}: connection closed before the SSH session was ready`, !hostKeyError));
+            done(hostKeyError ? new CredentialError(hostKeyError) : new HostError(`${where}: connection closed before the SSH session was ready`, true));
         });
         const cfg = connectConfig(c, (m) => (hostKeyError = m));
         if (sock) cfg.sock = sock as ConnectConfig["sock"];
@@ -210,6 +220,7 @@ export class SshPool {
         try {
             return await this.execOnce(c, script, stdin, label);
         } catch (err) {
+            if (err instanceof CredentialError) throw new CredentialError(scrubSecrets(err.message, secrets));
             if (err instanceof HostError) throw new HostError(scrubSecrets(err.message, secrets), err.retryable);
             throw new HostError(scrubSecrets(`${where}: ${(err as Error).message}`, secrets));
         }

@@ -1,19 +1,32 @@
 // A short connection-cut sweep in the suite (the long one: npm run reliability).
-import { campaign, summarize } from "../reliability/cuts";
+import { campaign, CutResult, summarize, SUBJECTS } from "../reliability/cuts";
 import { pristineVm } from "./shared";
 
 jest.setTimeout(1_800_000);
 
-test("a connection cut during create, update or delete never leaves a partial file or a temporary file, and the next run converges", async () => {
-    const vm = await pristineVm();
-    const results = await campaign(vm, ["create", "update", "delete"], 2);
-    process.stderr.write(summarize(results) + "\n");
-    expect(results).toHaveLength(6);
+function expectSafe(results: CutResult[]) {
     for (const r of results) {
-        expect({ op: r.op, at: r.cutAtByte, file: r.fileState, temps: r.tempFiles, converged: r.converged, detail: r.detail }).toEqual({
-            op: r.op, at: r.cutAtByte, file: r.fileState === "partial" ? "old or new" : r.fileState, temps: 0, converged: true, detail: undefined,
+        expect({ subject: r.subject, op: r.op, at: r.cutAtByte, file: r.fileState, temps: r.tempFiles, converged: r.converged, detail: r.detail }).toEqual({
+            subject: r.subject, op: r.op, at: r.cutAtByte, file: r.fileState === "partial" ? "old or new" : r.fileState, temps: 0, converged: true, detail: undefined,
         });
     }
+}
+
+test("a connection cut during create, update or delete of a Sysctl never leaves a partial file or a temporary file, and the next run converges", async () => {
+    const vm = await pristineVm();
+    const results = await campaign(vm, [SUBJECTS.sysctl], ["create", "update", "delete"], 2);
+    process.stderr.write(summarize(results) + "\n");
+    expect(results).toHaveLength(6);
+    expectSafe(results);
     // The cuts really interrupted runs (a sweep whose cuts all land after the work proves nothing).
     expect(results.filter((r) => r.cutRunFailed).length).toBeGreaterThanOrEqual(4);
+});
+
+test("the same for Lockdown, KernelPackagePin and ModuleBlocklist, one cut per operation", async () => {
+    const vm = await pristineVm();
+    const results = await campaign(vm, [SUBJECTS.lockdown, SUBJECTS.kernelpin, SUBJECTS.modules], ["create", "update", "delete"], 1);
+    process.stderr.write(summarize(results) + "\n");
+    expect(results).toHaveLength(9);
+    expectSafe(results);
+    expect(results.filter((r) => r.cutRunFailed).length).toBeGreaterThanOrEqual(6);
 });

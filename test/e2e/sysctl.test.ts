@@ -181,6 +181,34 @@ test("host key, authentication and sudo failures are clear and never print a sec
     expect(sudoPw.output).toMatch(/sudo asks user khpw for a password/);
 });
 
+test("a rotated host key: up with the old pin fails on the key, up with the new pin reconnects and records it", async () => {
+    stack = await newStack(connectionFor(vm), [sysctl({ entries: POST })]);
+    expect((await stack.up()).code).toBe(0);
+    const rotated = (await sh(vm, "rm -f /etc/ssh/ssh_host_ed25519_key*; ssh-keygen -q -t ed25519 -N '' -C rotated -f /etc/ssh/ssh_host_ed25519_key && systemctl restart ssh && cat /etc/ssh/ssh_host_ed25519_key.pub")).trim();
+    expect(rotated).not.toBe(vm.image.hostPublicKey.trim());
+
+    // The program still pins the old key: the refresh keeps the recorded state with a warning, and the
+    // update it then plans refuses the host, so nothing is applied to a host we cannot verify.
+    await sh(vm, "sysctl -w kernel.kptr_restrict=0 >/dev/null");
+    const old = await stack.up();
+    expect(old.code).not.toBe(0);
+    expect(old.output).toMatch(/could not refresh: host key verification failed/);
+    expect(old.output).toMatch(/error:[\s\S]*host key verification failed for 127\.0\.0\.1:\d+: the host presented ssh-ed25519/);
+    expect(await live("kernel.kptr_restrict")).toBe("0");
+
+    // The new key in the program: up reconnects with it, corrects the drift and records the new pin.
+    await stack.setConfig("connection", JSON.stringify({ ...connectionFor(vm), hostKey: rotated }), true);
+    const fixed = await stack.up();
+    expect(fixed.code).toBe(0);
+    expect(fixed.output).toMatch(/~ 1 updated/);
+    expect(await live("kernel.kptr_restrict")).toBe("2");
+    const outs = await stack.outputsOf("kernelhardening:index:Sysctl", "post");
+    const conn = typeof outs.connection?.plaintext === "string" ? JSON.parse(outs.connection.plaintext) : outs.connection;
+    expect(conn.hostKey).toBe(rotated);
+    expect(outs).not.toHaveProperty("__refreshRefused");
+    expect((await stack.preview(["--expect-no-changes"])).code).toBe(0);
+});
+
 test("password authentication works and the password stays a secret in state", async () => {
     const password = "kh-root-password";
     const conn = { host: "127.0.0.1", port: vm.port, user: "root", password, hostKey: vm.image.hostPublicKey };

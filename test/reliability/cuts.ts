@@ -1,14 +1,62 @@
-// The connection-cut campaign: for each operation (create, update, delete) the SSH session between
-// the provider and the VM is cut at evenly spread points, the host is checked (old or new file,
-// never partial; no temporary files), and the next `pulumi up`/`destroy` must converge unaided.
+// The connection-cut campaign: for each resource type and each operation (create, update, delete),
+// the SSH session between the provider and the VM is cut at evenly spread points. After each cut the
+// host is checked (every managed file is its old or its new version, never partial; no temporary file
+// is left) and the same command run again must converge unaided to exactly what an uncut run leaves:
+// the same files, the same live state, and nothing left to change.
 import { connectionFor, restore, sh, VmState } from "../harness/vm";
 import { Stack } from "../harness/pulumi";
 import { CutProxy } from "../harness/cutproxy";
-import { PROGRAM_DIR } from "../e2e/shared";
+import { PROGRAM_DIR, ResourceSpec } from "../e2e/shared";
 
 export type Operation = "create" | "update" | "delete";
 
+/** A resource type under test: two desired states and where its effects show on the host. */
+export interface Subject {
+    name: string;
+    a: ResourceSpec[];
+    b: ResourceSpec[];
+    /** Files the resource manages (contents compared before and after each cut). */
+    files: string[];
+    /** A shell command printing the live state the resource controls. */
+    live: string;
+}
+
+const SYSCTL_KEYS = ["kernel.kptr_restrict", "kernel.yama.ptrace_scope", "vm.swappiness", "kernel.dmesg_restrict"];
+
+export const SUBJECTS: Record<string, Subject> = {
+    sysctl: {
+        name: "Sysctl",
+        a: [{ type: "Sysctl", name: "cut", args: { file: "70-cut.conf", entries: { "kernel.kptr_restrict": "2", "kernel.yama.ptrace_scope": "1", "vm.swappiness": "10" } } }],
+        // Drops ptrace_scope (restored to its value from before) and adds dmesg_restrict.
+        b: [{ type: "Sysctl", name: "cut", args: { file: "70-cut.conf", entries: { "kernel.kptr_restrict": "1", "vm.swappiness": "20", "kernel.dmesg_restrict": "0" } } }],
+        files: ["/etc/sysctl.d/70-cut.conf", "/var/lib/kernelhardening/sysctl/70-cut.conf.previous"],
+        live: `sysctl -n ${SYSCTL_KEYS.join(" ")}`,
+    },
+    lockdown: {
+        name: "Lockdown",
+        a: [{ type: "Lockdown", name: "cut", args: { mode: "integrity" } }],
+        b: [{ type: "Lockdown", name: "cut", args: { mode: "confidentiality" } }],
+        files: ["/etc/default/grub.d/90-kernelhardening-lockdown.cfg", "/boot/grub/grub.cfg", "/etc/kernel/cmdline", "/etc/systemd/system/kernelhardening-lockdown.service"],
+        live: "cat /sys/kernel/security/lockdown",
+    },
+    kernelpin: {
+        name: "KernelPackagePin",
+        a: [{ type: "KernelPackagePin", name: "cut", args: { packages: ["linux-image-cloud-amd64"] } }],
+        b: [{ type: "KernelPackagePin", name: "cut", args: { packages: ["linux-image-cloud-amd64", "kmod"] } }],
+        files: ["/etc/apt/preferences.d/kernelhardening-kernel-pin.pref", "/var/lib/kernelhardening/kernelpin/held-by-us"],
+        live: "apt-mark showhold",
+    },
+    modules: {
+        name: "ModuleBlocklist",
+        a: [{ type: "ModuleBlocklist", name: "cut", args: { file: "70-cut.conf", modules: ["dccp", "sctp"] } }],
+        b: [{ type: "ModuleBlocklist", name: "cut", args: { file: "70-cut.conf", modules: ["sctp", "rds", "tipc"] } }],
+        files: ["/etc/modprobe.d/70-cut.conf"],
+        live: "for m in dccp sctp rds tipc; do modprobe -n -v $m 2>&1 | tail -n1; done",
+    },
+};
+
 export interface CutResult {
+    subject: string;
     op: Operation;
     cutAtByte: number;
     sessionBytes: number;
@@ -20,31 +68,32 @@ export interface CutResult {
     detail?: string;
 }
 
-const FILE = "70-cut.conf";
-const A = { "kernel.kptr_restrict": "2", "kernel.yama.ptrace_scope": "1", "vm.swappiness": "10" };
-const B = { "kernel.kptr_restrict": "1", "vm.swappiness": "20", "kernel.dmesg_restrict": "0" };
-const KEYS = ["kernel.kptr_restrict", "kernel.yama.ptrace_scope", "vm.swappiness", "kernel.dmesg_restrict"];
-
-const spec = (entries: Record<string, string>) => JSON.stringify([{ type: "Sysctl", name: "cut", args: { file: FILE, entries } }]);
-
-async function hostFile(vm: VmState): Promise<string | null> {
-    const out = await sh(vm, `cat /etc/sysctl.d/${FILE} 2>/dev/null || echo '<absent>'`);
-    return out === "<absent>\n" ? null : out;
+interface HostView {
+    files: Array<string | null>;
+    live: string;
 }
 
-async function liveValues(vm: VmState): Promise<Record<string, string>> {
-    const out = (await sh(vm, `sysctl -n ${KEYS.join(" ")}`)).trim().split("\n");
-    return Object.fromEntries(KEYS.map((k, i) => [k, out[i]]));
+const TEMPS = "find /etc /boot /var/lib/kernelhardening -name '.*.kh-*' 2>/dev/null | wc -l";
+
+async function view(vm: VmState, s: Subject): Promise<HostView> {
+    // One command: each file base64'd (or "-" when absent), then the live state.
+    const script = s.files.map((f) => `if [ -e '${f}' ]; then base64 -w0 '${f}'; else printf -- -; fi; echo`).join("; ") + `; ${s.live}`;
+    const out = await sh(vm, script);
+    const lines = out.split("\n");
+    const files = s.files.map((_f, i) => (lines[i] === "-" ? null : Buffer.from(lines[i], "base64").toString("utf8")));
+    return { files, live: lines.slice(s.files.length).join("\n") };
 }
 
-/** Brings a fresh stack to the state before `op`; returns it and the file contents before/after op. */
-async function prepare(vm: VmState, proxy: CutProxy, op: Operation) {
+const spec = (r: ResourceSpec[]) => JSON.stringify(r);
+
+/** Brings a fresh stack to the state before `op`; returns it and the host before `op`. */
+async function prepare(vm: VmState, proxy: CutProxy, s: Subject, op: Operation) {
     const st = new Stack(PROGRAM_DIR);
-    await st.init({ connection: { value: JSON.stringify({ ...connectionFor(vm), port: proxy.port, dialErrorLimit: 1, perDialTimeout: 10 }), secret: true }, resources: { value: spec(A) } });
+    await st.init({ connection: { value: JSON.stringify({ ...connectionFor(vm), port: proxy.port, dialErrorLimit: 1, perDialTimeout: 10 }), secret: true }, resources: { value: spec(s.a) } });
     proxy.measure();
     if (op !== "create") await st.ok(["up", "--yes", "--skip-preview", "--stack", st.name]);
-    const before = await hostFile(vm);
-    if (op === "update") await st.setConfig("resources", spec(B));
+    const before = await view(vm, s);
+    if (op === "update") await st.setConfig("resources", spec(s.b));
     return { st, before };
 }
 
@@ -52,68 +101,63 @@ function runOp(st: Stack, op: Operation) {
     return op === "delete" ? st.destroy() : st.up();
 }
 
-/** Server-to-client bytes of one run of `op`, to spread the cut points over. */
-export async function measureSession(vm: VmState, proxy: CutProxy, op: Operation): Promise<{ bytes: number; after: string | null }> {
+/** Server-to-client bytes of one uncut run of `op`, and the host it leaves. */
+async function measureSession(vm: VmState, proxy: CutProxy, s: Subject, op: Operation): Promise<{ bytes: number; after: HostView }> {
     await restore(vm);
-    const { st } = await prepare(vm, proxy, op);
+    const { st } = await prepare(vm, proxy, s, op);
     try {
         proxy.measure();
         const r = await runOp(st, op);
-        if (r.code !== 0) throw new Error(`uncut ${op} failed:\n${r.output}`);
-        return { bytes: proxy.bytes, after: await hostFile(vm) };
+        if (r.code !== 0) throw new Error(`uncut ${s.name} ${op} failed:\n${r.output}`);
+        return { bytes: proxy.bytes, after: await view(vm, s) };
     } finally {
         st.cleanup();
     }
 }
 
-export async function cutOnce(vm: VmState, proxy: CutProxy, op: Operation, cutAt: number, sessionBytes: number, expectedAfter: string | null, original: Record<string, string>): Promise<CutResult> {
+async function cutOnce(vm: VmState, proxy: CutProxy, s: Subject, op: Operation, cutAt: number, sessionBytes: number, expected: HostView): Promise<CutResult> {
     await restore(vm);
-    const { st, before } = await prepare(vm, proxy, op);
+    const { st, before } = await prepare(vm, proxy, s, op);
     try {
         proxy.armCut(cutAt);
         const cut = await runOp(st, op);
         proxy.measure();
-        const file = await hostFile(vm);
-        const fileState = file === before ? "old" : file === expectedAfter ? "new" : "partial";
-        const tempFiles = Number((await sh(vm, "ls -a /etc/sysctl.d | grep -c 'kh-' || true")).trim());
+        const host = await view(vm, s);
+        const each = host.files.map((f, i) => (f === before.files[i] ? "old" : f === expected.files[i] ? "new" : "partial"));
+        const fileState = each.includes("partial") ? "partial" : each.every((e) => e === "old") ? "old" : "new";
+        const tempFiles = Number((await sh(vm, TEMPS)).trim());
         // Converge without help: the same command again, then nothing left to do.
         const again = await runOp(st, op);
         let converged = again.code === 0;
         let detail = converged ? undefined : again.output.slice(-600);
-        if (converged && op !== "delete") {
-            const pre = await st.preview(["--expect-no-changes"]);
-            const live = await liveValues(vm);
-            const want = op === "create" ? A : B;
-            converged = pre.code === 0 && Object.entries(want).every(([k, v]) => live[k] === v) && (await hostFile(vm)) === expectedAfter;
-            if (op === "update") converged &&= live["kernel.yama.ptrace_scope"] === original["kernel.yama.ptrace_scope"];
-            if (!converged) detail = `preview ${pre.code}; live ${JSON.stringify(live)}`;
+        if (converged) {
+            const pre = op === "delete" ? { code: 0 } : await st.preview(["--expect-no-changes"]);
+            const now = await view(vm, s);
+            const sameFiles = now.files.every((f, i) => f === expected.files[i]);
+            converged = pre.code === 0 && sameFiles && now.live === expected.live;
+            if (!converged) detail = `preview ${pre.code}; files ${sameFiles ? "as uncut" : "differ from uncut"}; live ${JSON.stringify(now.live)} vs ${JSON.stringify(expected.live)}`;
         }
-        if (converged && op === "delete") {
-            const live = await liveValues(vm);
-            converged = (await hostFile(vm)) === null && KEYS.every((k) => live[k] === original[k]);
-            if (!converged) detail = `after destroy: live ${JSON.stringify(live)} vs original ${JSON.stringify(original)}`;
-        }
-        return { op, cutAtByte: cutAt, sessionBytes, cutRunFailed: cut.code !== 0, fileState, tempFiles, converged, detail };
+        return { subject: s.name, op, cutAtByte: cutAt, sessionBytes, cutRunFailed: cut.code !== 0, fileState, tempFiles, converged, detail };
     } finally {
         st.cleanup();
     }
 }
 
-/** Runs `points` cuts per operation, spread over the measured session. */
-export async function campaign(vm: VmState, ops: Operation[], points: number, log: (r: CutResult) => void = () => undefined): Promise<CutResult[]> {
+/** Runs `points` cuts per subject and operation, spread over the measured session. */
+export async function campaign(vm: VmState, subjects: Subject[], ops: Operation[], points: number, log: (r: CutResult) => void = () => undefined): Promise<CutResult[]> {
     const proxy = new CutProxy(vm.port);
     await proxy.start();
     const results: CutResult[] = [];
     try {
-        await restore(vm);
-        const original = await liveValues(vm);
-        for (const op of ops) {
-            const { bytes, after } = await measureSession(vm, proxy, op);
-            for (let i = 1; i <= points; i++) {
-                const at = Math.max(1, Math.round((bytes * i) / (points + 1)));
-                const r = await cutOnce(vm, proxy, op, at, bytes, after, original);
-                results.push(r);
-                log(r);
+        for (const s of subjects) {
+            for (const op of ops) {
+                const { bytes, after } = await measureSession(vm, proxy, s, op);
+                for (let i = 1; i <= points; i++) {
+                    const at = Math.max(1, Math.round((bytes * i) / (points + 1)));
+                    const r = await cutOnce(vm, proxy, s, op, at, bytes, after);
+                    results.push(r);
+                    log(r);
+                }
             }
         }
     } finally {
@@ -123,13 +167,17 @@ export async function campaign(vm: VmState, ops: Operation[], points: number, lo
 }
 
 export function summarize(results: CutResult[]): string {
-    const rows = results.map((r) => `| ${r.op} | ${r.cutAtByte} / ${r.sessionBytes} | ${r.cutRunFailed ? "failed" : "succeeded"} | ${r.fileState} | ${r.tempFiles} | ${r.converged ? "yes" : "NO"} |`);
-    const converged = results.filter((r) => r.converged && r.fileState !== "partial" && r.tempFiles === 0).length;
+    const rows = results.map((r) => `| ${r.subject} | ${r.op} | ${r.cutAtByte} / ${r.sessionBytes} | ${r.cutRunFailed ? "failed" : "succeeded"} | ${r.fileState} | ${r.tempFiles} | ${r.converged ? "yes" : "NO"} |`);
+    const ok = (r: CutResult) => r.converged && r.fileState !== "partial" && r.tempFiles === 0;
+    const per = [...new Set(results.map((r) => r.subject))].map((s) => {
+        const mine = results.filter((r) => r.subject === s);
+        return `${s} ${mine.filter(ok).length}/${mine.length}`;
+    });
     return [
-        "| operation | cut at byte (server to client) | cut run | file after cut | temp files | converged |",
-        "|---|---|---|---|---|---|",
+        "| resource | operation | cut at byte (server to client) | cut run | files after cut | temp files | converged |",
+        "|---|---|---|---|---|---|---|",
         ...rows,
         "",
-        `${results.length} cut points tried, ${converged} converged with no partial file and no temporary file left.`,
+        `${results.length} cut points tried, ${results.filter(ok).length} converged with no partial file and no temporary file left (${per.join(", ")}); ${results.filter((r) => r.cutRunFailed).length} cuts made the run fail.`,
     ].join("\n");
 }

@@ -7,6 +7,9 @@ import { encodeRecords, parseRecords, b64, unb64 } from "../../provider/host/rec
 import { ConnectionSchema } from "../../provider/ssh/connection";
 import { HardeningInputsSchema } from "../../provider/components/hardening/profiles";
 import { zodFailures } from "../../provider/resources/types";
+import { KernelPinInputsSchema } from "../../provider/resources/kernelpin/model";
+import { BlocklistInputsSchema } from "../../provider/resources/modules/model";
+import { LockdownInputsSchema } from "../../provider/resources/lockdown/model";
 
 const NASTY = ["$(touch /tmp/pwned)", "`id`", "; reboot", "&& rm -rf /", "| sh", "\n", "\r", "\0", "\t", "'", '"', "\\", "../", "..", "/", " ", "*", "?", "~", "é", "😀", "\u202e", "%s", "-", "--", "#", "=", ":"];
 const nastyString = fc.oneof(
@@ -92,5 +95,37 @@ test("component modes and lists: refused naming the property", () => {
             return r.error.issues.every((i) => ["profile", "lockdownMode", "exclude"].includes(String(i.path[0])));
         }),
         { numRuns: 500 },
+    );
+});
+
+test("package names and versions: refused naming packages[i] or version, or safe as apt arguments", () => {
+    const nastyPackage = fc.oneof(nastyString, fc.array(fc.constantFrom(...NASTY, "linux", "image", "-", "+", ".", "6", "a"), { maxLength: 10 }).map((a) => a.join("")));
+    fc.assert(
+        fc.property(fc.array(nastyPackage, { maxLength: 4 }), nastyString, (packages, version) => {
+            cases++;
+            const r = KernelPinInputsSchema.safeParse({ connection: { host: "h" }, packages, version });
+            if (!r.success) {
+                return zodFailures(r.error.issues).every((f) => /^packages(\[\d+\])?$|^version$/.test(f.property) && f.reason.startsWith(f.property));
+            }
+            // Never an option to apt-mark or apt-cache (no leading -), never a path, never whitespace or shell syntax.
+            return (r.data.packages ?? []).every((p) => /^[a-z0-9][a-z0-9+.-]+$/.test(p)) && /^(\d+:)?[A-Za-z0-9][A-Za-z0-9.+~:-]*$/.test(r.data.version ?? "0");
+        }),
+        RUNS,
+    );
+});
+
+test("module names, blocklist file names and lockdown modes: refused naming the property, or plain names", () => {
+    fc.assert(
+        fc.property(nastyString, nastyString, nastyString, (module, file, mode) => {
+            cases++;
+            const b = BlocklistInputsSchema.safeParse({ connection: { host: "h" }, modules: [module], file });
+            const okBlocklist = b.success
+                ? b.data.modules.every((m) => /^[A-Za-z0-9_]{1,64}$/.test(m)) && /^[A-Za-z0-9_][A-Za-z0-9_.+-]*\.conf$/.test(b.data.file)
+                : zodFailures(b.error.issues).every((f) => /^modules(\[\d+\])?$|^file$/.test(f.property));
+            const l = LockdownInputsSchema.safeParse({ connection: { host: "h" }, mode });
+            const okLockdown = l.success ? ["integrity", "confidentiality"].includes(l.data.mode) : zodFailures(l.error.issues).every((f) => f.property === "mode" && /must be "integrity" or "confidentiality"/.test(f.reason));
+            return okBlocklist && okLockdown;
+        }),
+        { numRuns: 1500 },
     );
 });

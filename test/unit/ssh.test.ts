@@ -63,3 +63,27 @@ describe("connection", () => {
         expect(scrubSecrets("auth failed for hunter2 at h", ["hunter2", undefined, "x"])).toBe("auth failed for [secret] at h");
     });
 });
+
+test("begin_apply (every apply's start): survives a hang-up, delivers its held output at the end, removes its temp files", () => {
+    const { SH_PRELUDE } = require("../../provider/host/shell") as typeof import("../../provider/host/shell");
+    const { spawnSync } = require("child_process") as typeof import("child_process");
+    const dir = mkdtempSync(join(tmpdir(), "kh-apply-"));
+    // The host lock in a private folder, so the test never touches this machine's /run/lock.
+    const prelude = SH_PRELUDE.replace(/\/run\/lock/g, dir);
+    const script = `${prelude}
+a=$(mktemp); echo "$a" > ${dir}/files
+begin_apply "$a"
+b=$(mktemp); cleanup_later "$b"; echo "$b" >> ${dir}/files
+emit before hup
+kill -HUP $$
+emit after hup
+[ -e ${dir}/kernelhardening.owner ] && emit locked
+exit 3
+`;
+    const r = spawnSync("dash", ["-c", script], { encoding: "utf8" });
+    expect(r.status).toBe(3);
+    expect(r.stdout).toBe("before\thup\nafter\thup\nlocked\n");
+    const files = require("fs").readFileSync(join(dir, "files"), "utf8").trim().split("\n");
+    expect(files).toHaveLength(2);
+    for (const f of files) expect(require("fs").existsSync(f)).toBe(false);
+});

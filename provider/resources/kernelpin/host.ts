@@ -95,16 +95,10 @@ export const APPLY_SCRIPT =
     SH_PRELUDE +
     OBSERVE +
     String.raw`
-# A dropped connection must not stop the script halfway: ignore SIGHUP/SIGPIPE and hold the
-# output until the end, so the host is left either before or after this apply, never between.
-trap '' HUP PIPE
-exec 8>&1
-buf=$(mktemp) || exit 70
+begin_apply "$in" "$err"
 names=$(mktemp) || exit 70
-exec 1>"$buf"
-trap 'cat "$buf" >&8 2>/dev/null; rm -f "$in" "$err" "$buf" "$names"' EXIT
+cleanup_later "$names"
 if ! apt_ok; then emit nopm "$(other_pm)"; exit 0; fi
-host_lock
 remove_stale_temps "$PIN_FILE"
 remove_stale_temps "$HELD_BY_US"
 while IFS="$TAB" read -r tag a; do

@@ -132,14 +132,7 @@ in=$(mktemp) || exit 70
 log=$(mktemp) || exit 70
 trap 'rm -f "$in" "$log"' EXIT
 cat > "$in"
-# As every apply: a dropped connection must not stop the script halfway, and changes to one host
-# are serialised by its lock (see host_lock).
-trap '' HUP PIPE
-exec 8>&1
-buf=$(mktemp) || exit 70
-exec 1>"$buf"
-trap 'cat "$buf" >&8 2>/dev/null; rm -f "$in" "$log" "$buf"' EXIT
-host_lock
+begin_apply "$in" "$log"
 fail() { emit failed "$(b64str "$1")"; exit 4; }
 target_path() {
   case "$1" in

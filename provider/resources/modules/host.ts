@@ -26,12 +26,7 @@ export const APPLY_SCRIPT =
     SH_PRELUDE +
     OBSERVE +
     String.raw`
-trap '' HUP PIPE
-exec 8>&1
-buf=$(mktemp) || exit 70
-exec 1>"$buf"
-trap 'cat "$buf" >&8 2>/dev/null; rm -f "$buf"' EXIT
-host_lock
+begin_apply
 mkdir -p /etc/modprobe.d
 remove_stale_temps "/etc/modprobe.d/$name"
 if [ "$content" = "-" ]; then

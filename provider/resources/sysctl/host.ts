@@ -79,15 +79,9 @@ export const APPLY_SCRIPT =
     OBSERVE +
     String.raw`
 fold() { ( set -f; set -- $1; IFS=' '; printf '%s' "$*" ); }
-# A dropped connection must not stop the script halfway: ignore SIGHUP/SIGPIPE and hold the
-# output until the end, so the host is left either before or after this apply, never between.
-trap '' HUP PIPE
-exec 8>&1
-buf=$(mktemp) || exit 70
-exec 1>"$buf"
-host_lock
+begin_apply "$in"
 done_list=$(mktemp) || exit 70
-trap 'cat "$buf" >&8 2>/dev/null; rm -f "$in" "$done_list" "$buf"' EXIT
+cleanup_later "$done_list"
 # Values from before this resource first changed a key live on the host, so they survive an apply
 # whose result never reached Pulumi's state (a cut connection) and delete can still restore them.
 file=$(grep "^F$TAB" "$in" | head -n1 | cut -f2)
