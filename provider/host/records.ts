@@ -12,10 +12,17 @@ export function unb64(s: string): string {
     return Buffer.from(s, "base64").toString("utf8");
 }
 
-/** Encodes records for a script's stdin. Fields must not contain TAB or newline (callers base64 them). */
+/** The last line of every script input: a script acts only on input that ends with it (see read_input). */
+export const END_OF_INPUT = "END";
+
+/**
+ * Encodes records for a script's stdin, ended by END_OF_INPUT, so input cut short by a lost
+ * connection is refused rather than half-applied. Fields must not contain TAB or newline (callers
+ * base64 them).
+ */
 export function encodeRecords(records: Record_[]): string {
     for (const r of records) for (const f of r) if (/[\t\n\r\0]/.test(f)) throw new Error(`internal: unencoded field ${JSON.stringify(f)}`);
-    return records.map((r) => r.join("\t") + "\n").join("");
+    return records.map((r) => r.join("\t") + "\n").join("") + END_OF_INPUT + "\n";
 }
 
 export function parseRecords(out: Buffer | string): Record_[] {

@@ -35,6 +35,13 @@ host_lock() {
   fi
   printf 'pid %s since %s\n' "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > /run/lock/kernelhardening.owner
 }
+# read_input FILE: stdin -> FILE without its last line, which must be END (records.ts): input that a
+# lost connection cut short is refused (exit 65) before anything is touched.
+read_input() {
+  cat > "$1" || exit 65
+  if [ "$(tail -n 1 "$1")" != END ]; then echo "kernelhardening: incomplete input (the connection was lost?)" >&2; exit 65; fi
+  sed -i '$d' "$1"
+}
 # begin_apply [FILE...]: every apply starts here. A dropped connection must not stop it halfway, so
 # SIGHUP/SIGPIPE are ignored and the output is held in a file until the end (the host is left before
 # or after the apply, never between); changes to one host are serialised by host_lock. The FILEs, and

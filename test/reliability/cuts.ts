@@ -5,7 +5,7 @@
 // the same files, the same live state, and nothing left to change.
 import { connectionFor, restore, sh, VmState } from "../harness/vm";
 import { Stack } from "../harness/pulumi";
-import { CutProxy } from "../harness/cutproxy";
+import { Chunk, Cut, CutProxy } from "../harness/cutproxy";
 import { PROGRAM_DIR, ResourceSpec } from "../e2e/shared";
 
 export type Operation = "create" | "update" | "delete";
@@ -58,7 +58,8 @@ export const SUBJECTS: Record<string, Subject> = {
 export interface CutResult {
     subject: string;
     op: Operation;
-    cutAtByte: number;
+    /** Where the cut was, as the report prints it. */
+    cutAt: string;
     sessionBytes: number;
     /** Whether the cut run itself failed (a cut after the last byte the provider needed lets it succeed). */
     cutRunFailed: boolean;
@@ -97,25 +98,29 @@ async function prepare(vm: VmState, proxy: CutProxy, s: Subject, op: Operation) 
     return { st, before };
 }
 
+function describeCut(c: Cut): string {
+    return c.after === "server" ? `after server byte ${c.bytes}` : `${c.delayMs} ms after client byte ${c.bytes}`;
+}
+
 function runOp(st: Stack, op: Operation) {
     return op === "delete" ? st.destroy() : st.up();
 }
 
-/** Server-to-client bytes of one uncut run of `op`, and the host it leaves. */
-async function measureSession(vm: VmState, proxy: CutProxy, s: Subject, op: Operation): Promise<{ bytes: number; after: HostView }> {
+/** Server-to-client bytes and chunk ends of one uncut run of `op`, and the host it leaves. */
+async function measureSession(vm: VmState, proxy: CutProxy, s: Subject, op: Operation): Promise<{ bytes: number; chunks: Chunk[]; after: HostView }> {
     await restore(vm);
     const { st } = await prepare(vm, proxy, s, op);
     try {
         proxy.measure();
         const r = await runOp(st, op);
         if (r.code !== 0) throw new Error(`uncut ${s.name} ${op} failed:\n${r.output}`);
-        return { bytes: proxy.bytes, after: await view(vm, s) };
+        return { bytes: proxy.bytes, chunks: [...proxy.chunks], after: await view(vm, s) };
     } finally {
         st.cleanup();
     }
 }
 
-async function cutOnce(vm: VmState, proxy: CutProxy, s: Subject, op: Operation, cutAt: number, sessionBytes: number, expected: HostView): Promise<CutResult> {
+async function cutOnce(vm: VmState, proxy: CutProxy, s: Subject, op: Operation, cutAt: Cut, sessionBytes: number, expected: HostView): Promise<CutResult> {
     await restore(vm);
     const { st, before } = await prepare(vm, proxy, s, op);
     try {
@@ -137,23 +142,51 @@ async function cutOnce(vm: VmState, proxy: CutProxy, s: Subject, op: Operation, 
             converged = pre.code === 0 && sameFiles && now.live === expected.live;
             if (!converged) detail = `preview ${pre.code}; files ${sameFiles ? "as uncut" : "differ from uncut"}; live ${JSON.stringify(now.live)} vs ${JSON.stringify(expected.live)}`;
         }
-        return { subject: s.name, op, cutAtByte: cutAt, sessionBytes, cutRunFailed: cut.code !== 0, fileState, tempFiles, converged, detail };
+        return { subject: s.name, op, cutAt: describeCut(cutAt), sessionBytes, cutRunFailed: cut.code !== 0, fileState, tempFiles, converged, detail };
     } finally {
         st.cleanup();
     }
 }
 
-/** Runs `points` cuts per subject and operation, spread over the measured session. */
-export async function campaign(vm: VmState, subjects: Subject[], ops: Operation[], points: number, log: (r: CutResult) => void = () => undefined): Promise<CutResult[]> {
+/**
+ * Where to cut. `spread` cuts right after server chunks spread over the session (chunks, not bytes:
+ * the handshakes' large messages would take them all), so the provider has just received one step's
+ * answer and the next never comes. `gaps` cuts go where the server was busiest on what the client had
+ * just sent: a while after that request, while the remote command runs (the apply itself,
+ * update-grub, apt-mark), so the command finishes on the host and its answer never reaches Pulumi.
+ * "all" cuts after every server chunk.
+ */
+export function cutPoints(chunks: Chunk[], spread: number | "all", gaps = 0): Cut[] {
+    const server = chunks.filter((c) => c.from === "server");
+    if (spread === "all") return server.map((c) => ({ after: "server", bytes: c.end }));
+    const cuts: Cut[] = [];
+    for (let i = 1; i <= spread; i++) cuts.push({ after: "server", bytes: server[Math.floor((i * server.length) / (spread + 1))].end });
+    // Busy: from the client's last chunk to the server's next, when the client spoke last.
+    const busy: Array<{ clientEnd: number; ms: number }> = [];
+    let lastServer = -Infinity;
+    let lastClient: Chunk | undefined;
+    for (const c of chunks) {
+        if (c.from === "client") lastClient = c;
+        else {
+            if (lastClient && lastClient.t >= lastServer) busy.push({ clientEnd: lastClient.end, ms: c.t - lastClient.t });
+            lastServer = c.t;
+        }
+    }
+    for (const b of busy.sort((x, y) => y.ms - x.ms).slice(0, gaps)) cuts.push({ after: "client", bytes: b.clientEnd, delayMs: Math.max(20, Math.floor(b.ms / 2)) });
+    const seen = new Set<string>();
+    return cuts.filter((c) => !seen.has(JSON.stringify(c)) && !!seen.add(JSON.stringify(c)));
+}
+
+/** Cuts each subject's create, update and delete at the points cutPoints picks from an uncut run. */
+export async function campaign(vm: VmState, subjects: Subject[], ops: Operation[], points: { spread: number | "all"; gaps: number }, log: (r: CutResult) => void = () => undefined): Promise<CutResult[]> {
     const proxy = new CutProxy(vm.port);
     await proxy.start();
     const results: CutResult[] = [];
     try {
         for (const s of subjects) {
             for (const op of ops) {
-                const { bytes, after } = await measureSession(vm, proxy, s, op);
-                for (let i = 1; i <= points; i++) {
-                    const at = Math.max(1, Math.round((bytes * i) / (points + 1)));
+                const { bytes, chunks, after } = await measureSession(vm, proxy, s, op);
+                for (const at of cutPoints(chunks, points.spread, points.gaps)) {
                     const r = await cutOnce(vm, proxy, s, op, at, bytes, after);
                     results.push(r);
                     log(r);
@@ -167,17 +200,17 @@ export async function campaign(vm: VmState, subjects: Subject[], ops: Operation[
 }
 
 export function summarize(results: CutResult[]): string {
-    const rows = results.map((r) => `| ${r.subject} | ${r.op} | ${r.cutAtByte} / ${r.sessionBytes} | ${r.cutRunFailed ? "failed" : "succeeded"} | ${r.fileState} | ${r.tempFiles} | ${r.converged ? "yes" : "NO"} |`);
+    const rows = results.map((r) => `| ${r.subject} | ${r.op} | ${r.cutAt} (of ${r.sessionBytes} server bytes) | ${r.cutRunFailed ? "failed" : "succeeded"} | ${r.fileState} | ${r.tempFiles} | ${r.converged ? "yes" : "NO"} |`);
     const ok = (r: CutResult) => r.converged && r.fileState !== "partial" && r.tempFiles === 0;
     const per = [...new Set(results.map((r) => r.subject))].map((s) => {
         const mine = results.filter((r) => r.subject === s);
         return `${s} ${mine.filter(ok).length}/${mine.length}`;
     });
     return [
-        "| resource | operation | cut at byte (server to client) | cut run | files after cut | temp files | converged |",
+        "| resource | operation | cut | cut run | files after cut | temp files | converged |",
         "|---|---|---|---|---|---|---|",
         ...rows,
         "",
-        `${results.length} cut points tried, ${results.filter(ok).length} converged with no partial file and no temporary file left (${per.join(", ")}); ${results.filter((r) => r.cutRunFailed).length} cuts made the run fail.`,
+        `${results.length} cut points tried, ${results.filter(ok).length} converged with no partial file and no temporary file left (${per.join(", ")}); ${results.filter((r) => r.cutRunFailed).length} cuts made the run fail, ${results.filter((r) => r.cutRunFailed && r.fileState === "new").length} of them after the host had changed (the apply finished on the host, its answer never reached Pulumi).`,
     ].join("\n");
 }

@@ -87,3 +87,15 @@ exit 3
     expect(files).toHaveLength(2);
     for (const f of files) expect(require("fs").existsSync(f)).toBe(false);
 });
+
+test("read_input acts only on input that ends with END: input a lost connection cut short is refused", () => {
+    const { SH_PRELUDE } = require("../../provider/host/shell") as typeof import("../../provider/host/shell");
+    const { encodeRecords } = require("../../provider/host/records") as typeof import("../../provider/host/records");
+    const { spawnSync } = require("child_process") as typeof import("child_process");
+    const run = (stdin: string) => spawnSync("dash", ["-c", `${SH_PRELUDE}\nin=$(mktemp); read_input "$in"; cat "$in"; rm -f "$in"`], { input: stdin, encoding: "utf8" });
+    const full = encodeRecords([["S", "kernel.kptr_restrict", "Mg=="], ["W", "YQ=="]]);
+    expect(run(full)).toMatchObject({ status: 0, stdout: "S\tkernel.kptr_restrict\tMg==\nW\tYQ==\n" });
+    for (const cut of [0, 5, full.length - 6, full.length - 4, full.length - 2]) {
+        expect(run(full.slice(0, cut))).toMatchObject({ status: 65, stdout: "", stderr: expect.stringMatching(/incomplete input/) });
+    }
+});

@@ -84,7 +84,7 @@ observe() {
 in=$(mktemp) || exit 70
 err=$(mktemp) || exit 70
 trap 'rm -f "$in" "$err"' EXIT
-cat > "$in"
+read_input "$in"
 `;
 
 export const OBSERVE_SCRIPT = SH_PRELUDE + OBSERVE + "observe || exit 4\n";

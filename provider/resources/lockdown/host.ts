@@ -131,7 +131,7 @@ export const APPLY_SCRIPT =
 in=$(mktemp) || exit 70
 log=$(mktemp) || exit 70
 trap 'rm -f "$in" "$log"' EXIT
-cat > "$in"
+read_input "$in"
 begin_apply "$in" "$log"
 fail() { emit failed "$(b64str "$1")"; exit 4; }
 target_path() {

@@ -128,11 +128,13 @@ export const lockdownResource: ResourceHandler = {
     },
 
     async delete(ctx, { outputs }) {
-        const inp = LockdownInputsSchema.parse(pickInputs(outputs));
-        const where = endpoint(inp.connection);
-        const obs = await observeLockdown(inp.connection);
+        // Only the connection: after a refresh that found the persistence gone, `mode` in state is the
+        // level found ("none"), which is no valid input but still a resource to delete.
+        const connection = ConnectionSchema.parse(outputs.connection);
+        const where = endpoint(connection);
+        const obs = await observeLockdown(connection);
         const steps = planDelete(obs, recordedOf(outputs));
-        const after = steps.length ? await applyLockdown(inp.connection, steps) : obs;
+        const after = steps.length ? await applyLockdown(connection, steps) : obs;
         for (const a of after.actions) ctx.info(`${where}: ${describeAction(a)}`);
         const current = after.lockdownFile === null ? undefined : parseLockdownFile(after.lockdownFile)?.current;
         if (current) {

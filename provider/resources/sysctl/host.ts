@@ -65,7 +65,7 @@ observe() {
 }
 in=$(mktemp) || exit 70
 trap 'rm -f "$in"' EXIT
-cat > "$in"
+read_input "$in"
 `;
 
 export const OBSERVE_SCRIPT = SH_PRELUDE + OBSERVE + "observe \"$in\"\n";
