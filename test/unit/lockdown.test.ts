@@ -389,3 +389,14 @@ describe("state and diff", () => {
         expect(rebootWarning("none", "none", DROPIN)).toBeUndefined();
     });
 });
+
+test("delete needs only the connection: state whose mode a refresh set to the level found (none) can still be deleted", async () => {
+    // A port nothing listens on: delete must get as far as dialling, not stop at validating `mode`.
+    const srv = require("net").createServer();
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const port = srv.address().port;
+    await new Promise((r) => srv.close(r));
+    const outputs = { connection: { host: "127.0.0.1", port, user: "root", password: "x", insecureIgnoreHostKey: true, dialErrorLimit: 1, perDialTimeout: 2 }, mode: "none", persistence: "grub" };
+    const ctx = { warn: () => undefined, info: () => undefined, preview: false };
+    await expect(lockdownResource.delete(ctx, { id: "x", outputs })).rejects.toThrow(/127\.0\.0\.1:\d+: connection refused/);
+});
