@@ -323,7 +323,9 @@ const md = [
         `${res.opts.reps} run(s) of the whole command (ours: \`pulumi up --yes --skip-preview\` / \`pulumi preview --refresh\`, local file backend, --parallel 2N; Ansible: \`ansible-playbook\` with ansible.posix.sysctl, pipelining, ControlPersist, forks = N, no fact gathering, \`--check --diff\` for the plan; pyinfra: \`pyinfra -y\`, \`--dry --diff\` for the plan, --parallel N). ` +
         "Every tool starts each run without open SSH connections (a new `pulumi` process has none; Ansible gets a fresh ControlPath directory per run). Every run is checked: after a first apply all 30 values are live and persisted on every host; a no-op changes nothing; the plan reports exactly the drifted hosts.",
     "",
-    ...((res.opts as { pyinfraMaxN?: number | null }).pyinfraMaxN != null
+    ...(!tools.includes("pyinfra")
+        ? [`pyinfra was not part of this run (\`--tools ${res.opts.tools.join(",")}\`).`, ""]
+        : (res.opts as { pyinfraMaxN?: number | null }).pyinfraMaxN != null && (res.opts as { pyinfraMaxN?: number }).pyinfraMaxN! < Math.max(...res.opts.hosts)
         ? [`pyinfra ran only up to N = ${(res.opts as { pyinfraMaxN?: number }).pyinfraMaxN} (\`--pyinfra-max-n\`): its runs at N = 50 would have added about 40 minutes on this shared machine.`, ""]
         : []),
     "Remote commands per host are counted by each host's sshd (LogLevel VERBOSE, one `Starting session` line per command), the same way for every tool; ours also agree with KH_TRACE_FILE. Each command costs at least one network round trip, on top of the SSH connection's own handshake round trips (SSH logins per host). The SSH floor is the provider's own SSH code (same ssh2 client, same remote scripts) run without Pulumi: all hosts at once, one new connection and one command each (the apply script for a first apply, the read script otherwise).",
