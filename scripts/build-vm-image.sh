@@ -15,6 +15,8 @@ source "$here/lib.sh"
 key=$(content_key "$here/build-vm-image.sh" "$here/vm-firstboot.sh")
 out="$KH_CACHE/vm-bookworm-$key"
 if [ -f "$out/ready" ]; then echo "$out"; exit 0; fi
+# Stdout carries only the image folder (callers capture it): every tool's chatter goes to stderr.
+exec 3>&1 1>&2
 [ "$(id -u)" = 0 ] || die "building the VM image needs root (debootstrap, chroot)"
 for t in debootstrap mkfs.ext4 qemu-img qemu-system-x86_64 grub-mkrescue ssh-keygen; do
   command -v "$t" >/dev/null || die "missing $t: run scripts/install-deps.sh"
@@ -118,4 +120,4 @@ wait $qpid || true
 touch "$build/ready"
 rm -rf "$out"; mv "$build" "$out"
 log "VM image ready in $out"
-echo "$out"
+echo "$out" >&3
