@@ -27,4 +27,4 @@ fi
 export KH_PULUMI_DIR; KH_PULUMI_DIR=$(bash "$here/build-pulumi-cli.sh")
 export KH_VM_IMAGE_DIR; KH_VM_IMAGE_DIR=$(bash "$here/build-vm-image.sh")
 log "building the provider (tsc)"
-npx tsc -p tsconfig.json
+npm run --silent build

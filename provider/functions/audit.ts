@@ -4,7 +4,7 @@ import { zodFailures } from "../resources/types";
 import { readFacts } from "../resources/audit/host";
 import { audit, failsAtOrAbove, Severity, summarize } from "../resources/audit/checks";
 import { FunctionHandler } from "./types";
-import { z } from "zod";
+import { z } from "zod/v4";
 
 export const AUDIT_TOKEN = "kernelhardening:index:audit";
 

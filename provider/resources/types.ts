@@ -56,10 +56,11 @@ export function mapPath(prop: string, key: string): string {
 }
 
 /** Zod issues -> check failures naming the property the user wrote. */
-export function zodFailures(issues: Array<{ path: Array<string | number>; message: string }>): CheckFailure[] {
+export function zodFailures(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): CheckFailure[] {
     return issues.map((i) => {
         let property = "";
         for (const p of i.path) {
+            if (typeof p === "symbol") continue;
             if (typeof p === "number") property += `[${p}]`;
             else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(p)) property += property ? `.${p}` : p;
             else property += `[${JSON.stringify(p)}]`;

@@ -1,6 +1,6 @@
 // The `connection` input shared by every resource, shaped like @pulumi/command's remote Connection,
 // plus host-key and sudo options. Validated with zod before anything dials a host.
-import { z } from "zod";
+import { z } from "zod/v4";
 
 const hostname = z
     .string()

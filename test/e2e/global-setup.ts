@@ -10,7 +10,7 @@ import { e2eStateFile } from "./shared";
 export default async function globalSetup(): Promise<void> {
     const root = resolve(__dirname, "../..");
     process.env.KH_PULUMI_DIR = pulumiBin();
-    execFileSync("npx", ["tsc", "-p", join(root, "tsconfig.json")], { cwd: root, stdio: "inherit" });
+    execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
     const image = ensureImage();
     process.env.KH_VM_IMAGE_DIR = image.dir;
     const t = Date.now();

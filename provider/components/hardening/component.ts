@@ -6,7 +6,7 @@ import { ConnectionSchema } from "../../ssh/connection";
 import { observeSysctl } from "../../resources/sysctl/host";
 import { auditHost } from "../../functions/audit";
 import { ConstructResult } from "../../protocol/construct";
-import { candidateKeys, HardeningInputs, HardeningInputsSchema, resolveProfile } from "./profiles";
+import { candidateKeys, HardeningInputs, HardeningObject, resolveProfile } from "./profiles";
 
 export const HARDENING_TOKEN = "kernelhardening:index:KernelHardening";
 
@@ -42,8 +42,8 @@ export async function constructKernelHardening(name: string, inputs: Record<stri
     // Output (it is a secret) and flows into the children as is.
     const plain: Record<string, unknown> = {};
     for (const k of ["profile", "overrides", "exclude", "allowOneWay", "lockdownMode", "sysctlFile", "kernelPin", "moduleBlocklist"]) plain[k] = await known(inputs[k]);
-    const shape = HardeningInputsSchema.innerType().omit({ connection: true }).safeParse(JSON.parse(JSON.stringify(plain)));
-    if (!shape.success) throw inputError(shape.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+    const shape = HardeningObject.omit({ connection: true }).safeParse(JSON.parse(JSON.stringify(plain)));
+    if (!shape.success) throw inputError(shape.error.issues.map((i: { path: PropertyKey[]; message: string }) => `${i.path.join(".")}: ${i.message}`).join("; "));
     const connection = pulumi.output(inputs.connection as pulumi.Input<Record<string, unknown>>);
 
     // One read of the host tells which profile keys this kernel has.

@@ -1,6 +1,6 @@
 // The KernelHardening component's profiles and how one declaration becomes concrete settings.
 // Pure: the host's supported keys come in as data.
-import { z } from "zod";
+import { z } from "zod/v4";
 import { ConnectionSchema } from "../../ssh/connection";
 import { normaliseKey, normaliseValue, ONE_WAY_KEYS } from "../../resources/sysctl/model";
 
@@ -38,7 +38,7 @@ export const STRICT_EXTRA: Record<string, string> = {
 /** Values used instead of a one-way setting when allowOneWay is false. */
 const WITHOUT_ONE_WAY: Record<string, string> = { "kernel.yama.ptrace_scope": "2" };
 
-export const HardeningInputsSchema = z
+export const HardeningObject = z
     .object({
         connection: ConnectionSchema,
         profile: z.enum(["baseline", "strict"]).default("baseline"),
@@ -54,8 +54,9 @@ export const HardeningInputsSchema = z
         kernelPin: z.object({ packages: z.array(z.string()).optional(), version: z.string().optional() }).strict().optional(),
         moduleBlocklist: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a kernel module name")).optional(),
     })
-    .strict()
-    .superRefine((inp, ctx) => {
+    .strict();
+
+export const HardeningInputsSchema = HardeningObject.superRefine((inp, ctx) => {
         for (const k of [...Object.keys(inp.overrides), ...inp.exclude]) {
             if (!normaliseKey(k)) ctx.addIssue({ code: "custom", path: [Object.keys(inp.overrides).includes(k) ? "overrides" : "exclude", k], message: `${JSON.stringify(k)} is not a sysctl key` });
         }

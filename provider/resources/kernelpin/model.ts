@@ -1,6 +1,6 @@
 // KernelPackagePin inputs, the Debian name and version grammars, and the apt preferences file this
 // resource owns. Pure functions only.
-import { z } from "zod";
+import { z } from "zod/v4";
 import { ConnectionSchema } from "../../ssh/connection";
 
 export const PIN_DIR = "/etc/apt/preferences.d";

@@ -1,6 +1,6 @@
 // Lockdown inputs, levels, the files this resource owns and their exact content, and the kernel
 // command-line token edit. Pure functions only.
-import { z } from "zod";
+import { z } from "zod/v4";
 import { ConnectionSchema } from "../../ssh/connection";
 
 export const LEVELS = ["none", "integrity", "confidentiality"] as const;
@@ -31,9 +31,7 @@ export const LockdownObject = z
     .object({
         connection: ConnectionSchema,
         mode: z.enum(["integrity", "confidentiality"], {
-            errorMap: () => ({
-                message: 'must be "integrity" or "confidentiality" (the kernel cannot be set to "none" at run time: delete the resource and reboot instead)',
-            }),
+            error: 'must be "integrity" or "confidentiality" (the kernel cannot be set to "none" at run time: delete the resource and reboot instead)',
         }),
         /** Let `pulumi preview` read the host to show drift (off: previews never connect). */
         previewReadsHost: z.boolean().default(true),

@@ -1,5 +1,5 @@
 // ModuleBlocklist inputs and file format. Pure.
-import { z } from "zod";
+import { z } from "zod/v4";
 import { ConnectionSchema } from "../../ssh/connection";
 
 export const ModuleName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a kernel module name (letters, digits, _ and -)");

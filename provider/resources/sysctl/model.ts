@@ -1,5 +1,5 @@
 // Sysctl inputs, key and value normalisation, and the drop-in file format. Pure functions only.
-import { z } from "zod";
+import { z } from "zod/v4";
 import { ConnectionSchema } from "../../ssh/connection";
 
 /** Keys the kernel only lets go one way until the next boot, and the value that locks them. */
@@ -51,7 +51,7 @@ export const SysctlObject = z
         file: FileName,
         entries: z
             // Keys are checked by the key schema so a bad key is reported even when a value is bad too.
-            .record(z.string().refine((k) => normaliseKey(k) !== undefined, (k) => ({ message: `${JSON.stringify(k)} is not a sysctl key (expected a dotted name such as kernel.kptr_restrict)` })), Value)
+            .record(z.string().refine((k) => normaliseKey(k) !== undefined, { error: (iss) => `${JSON.stringify(iss.input)} is not a sysctl key (expected a dotted name such as kernel.kptr_restrict)` }), Value)
             .refine((e) => Object.keys(e).length > 0, "must hold at least one key")
             .superRefine((entries, ctx) => {
                 const seen = new Map<string, string>();
