@@ -59,7 +59,7 @@ fi
 KH_PULUMI_DIR=$(bash "$root/scripts/build-pulumi-cli.sh")
 export KH_PULUMI_DIR
 log "building the provider (dist/)"
-(cd "$root" && npx tsc -p tsconfig.json)
+(cd "$root" && npm run --silent build)
 
 # --- the fleet ---------------------------------------------------------------------------------
 # Each tool gets its own max(N) hosts, so their runs can alternate (see bench.ts).
