@@ -9,7 +9,7 @@ import * as providerPb from "@pulumi/pulumi/proto/provider_pb";
 import * as pluginPb from "@pulumi/pulumi/proto/plugin_pb";
 import { EngineLogger } from "./engine";
 import { decode, encode } from "./values";
-import { Ctx, ResourceHandler } from "../resources/types";
+import { Ctx, ResourceHandler } from "./contract";
 import { FunctionHandler } from "../functions/types";
 
 export interface ProviderDefinition {
@@ -64,10 +64,9 @@ export function makeService(def: ProviderDefinition, engine: EngineLogger): prov
         if (!h) throw new UserError(grpc.status.INVALID_ARGUMENT, `unknown resource type ${t}`);
         return h;
     };
-    const ctx = (urn: string, preview = false): Ctx => ({
+    const ctx = (urn: string): Ctx => ({
         warn: (m) => engine.log("warning", m, urn),
         info: (m) => engine.log("info", m, urn),
-        preview,
     });
     const out = (h: ResourceHandler, props: Record<string, unknown>, secretProps: Iterable<string>) => encode(props, secretProps, h.secretPaths);
     const unimplemented = (what: string) =>
@@ -108,7 +107,7 @@ export function makeService(def: ProviderDefinition, engine: EngineLogger): prov
             const h = handlerFor(req.getUrn(), req.getType());
             const olds = decode(req.getOlds());
             const news = decode(req.getNews());
-            const result = await h.diff(ctx(req.getUrn(), true), { id: req.getId(), olds: olds.value, news: news.value, unknownProps: news.unknownProps });
+            const result = await h.diff(ctx(req.getUrn()), { id: req.getId(), olds: olds.value, news: news.value, unknownProps: news.unknownProps });
             const res = new providerPb.DiffResponse();
             const ignored = new Set(req.getIgnorechangesList());
             const changes = result.changes.filter((c) => !ignored.has(c.path) && !ignored.has(c.path.split(/[.[]/)[0]));

@@ -4,12 +4,7 @@ import { Connection, endpoint } from "../../ssh/connection";
 import { HostError, pool } from "../../ssh/pool";
 import { b64, encodeRecords, parseRecords, unb64 } from "../../host/records";
 import { SH_PRELUDE } from "../../host/shell";
-
-export interface ObservedBlocklist {
-    file: string | null;
-    /** Modules loaded now (from /proc/modules). */
-    loaded: string[];
-}
+import { ObservedBlocklist } from "./model";
 
 const OBSERVE = String.raw`
 observe() {

@@ -6,39 +6,7 @@ import { Connection, endpoint } from "../../ssh/connection";
 import { HostError, pool } from "../../ssh/pool";
 import { b64, encodeRecords, parseRecords, unb64, Record_ } from "../../host/records";
 import { SH_PRELUDE } from "../../host/shell";
-import { ConfFile } from "./precedence";
-import { DROPIN_DIR, procPath } from "./model";
-
-export interface ObservedSysctl {
-    /** Content of our drop-in, or null when the file does not exist. */
-    file: string | null;
-    /** Live value per key (raw, as the kernel prints it); null when the key cannot be read. */
-    live: Record<string, string | null>;
-    /** Why a key could not be read. */
-    liveErrors: Record<string, string>;
-    confFiles: ConfFile[];
-    /** After an apply: the live value each key had before the apply changed it. */
-    before: Record<string, string>;
-    /** Values recorded on the host before this resource first changed each key. */
-    prev: Record<string, string>;
-    /** After an apply: whether the file was written or removed. */
-    fileChanged: boolean;
-}
-
-export interface SetStep {
-    key: string;
-    /** Ensured live: written only when the live value differs. */
-    value: string;
-}
-
-export interface ApplyPlan {
-    file: string;
-    /** File content to ensure (written only when it differs), "delete" to remove it, or undefined to leave it alone. */
-    content?: string | "delete";
-    sets: SetStep[];
-    /** Keys to report on afterwards. */
-    keys: string[];
-}
+import { ApplyPlan, DROPIN_DIR, ObservedSysctl, procPath } from "./model";
 
 export class KernelRejected extends Error {
     constructor(readonly key: string, readonly value: string, readonly reason: string, where: string) {
@@ -126,7 +94,7 @@ observe "$in"
 `;
 
 function parseObserved(records: Record_[]): ObservedSysctl {
-    const obs: ObservedSysctl = { file: null, live: {}, liveErrors: {}, confFiles: [], before: {}, prev: {}, fileChanged: false };
+    const obs: ObservedSysctl = { file: null, live: {}, confFiles: [], before: {}, prev: {} };
     for (const r of records) {
         switch (r[0]) {
             case "file":
@@ -137,17 +105,12 @@ function parseObserved(records: Record_[]): ObservedSysctl {
                 break;
             case "nolive":
                 obs.live[r[1]] = null;
-                obs.liveErrors[r[1]] = cleanShellError(unb64(r[2] ?? ""));
                 break;
             case "prev":
                 obs.prev[r[1]] = unb64(r[2] ?? "");
                 break;
             case "before":
                 obs.before[r[1]] = unb64(r[2] ?? "");
-                break;
-            case "wrote":
-            case "removed":
-                obs.fileChanged = true;
                 break;
             case "conf":
                 obs.confFiles.push({ dir: r[1], name: r[2], content: unb64(r[3] ?? "") });
