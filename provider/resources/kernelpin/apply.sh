@@ -3,6 +3,7 @@
 # differs; H/U call apt-mark only for packages whose hold differs, once for all of them, so a
 # converged host sees no writes at all.
 begin_apply "$in" "$err"
+PIN_DIR=$(dirname "$PIN_FILE")
 NL='
 '
 names=$(mktemp) || exit 70

@@ -6,7 +6,6 @@
 # Output: nopm NAME, uname, pinfile B64 | nopinfile, dpkg B64, policy B64 [B64ERR], holds B64,
 #   ours B64, images B64; from apply also wrote, removed, hold P, unhold P and failed B64.
 # The paths are model.ts's PIN_FILE and host.ts's HELD_BY_US (a unit test keeps them equal).
-PIN_DIR="$ROOT/etc/apt/preferences.d"
 PIN_FILE="$ROOT/etc/apt/preferences.d/kernelhardening-kernel-pin.pref"
 HELD_BY_US="$ROOT/var/lib/kernelhardening/kernelpin/held-by-us"
 # LC_ALL=C: the parsers read apt's English field names ("Installed:", "Candidate:").
