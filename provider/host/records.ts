@@ -24,7 +24,6 @@ export const END_OF_INPUT = "END";
  */
 export function encodeRecords(records: Record_[]): string {
     for (const r of records) {
-        // eslint-disable-next-line no-control-regex
         for (const f of r) if (/[\x00-\x1f\x7f]/.test(f)) throw new Error(`internal: unencoded field ${JSON.stringify(f)}`);
     }
     return records.map((r) => r.join("\t") + "\n").join("") + END_OF_INPUT + "\n";

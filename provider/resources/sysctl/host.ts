@@ -44,7 +44,13 @@ export interface ApplyPlan {
 export type Takeover = "own" | "new" | "adopt";
 
 export class KernelRejected extends Error {
-    constructor(readonly key: string, readonly value: string, readonly reason: string, where: string, notRestored: string[] = []) {
+    constructor(
+        readonly key: string,
+        readonly value: string,
+        readonly reason: string,
+        where: string,
+        notRestored: string[] = [],
+    ) {
         super(
             `${where}: the kernel rejected ${key} = ${JSON.stringify(value)}: ${reason}; nothing was persisted` +
                 (notRestored.length
@@ -76,7 +82,15 @@ export const OBSERVE_SCRIPT = shellScript(__dirname, "lib.sh", "observe.sh");
 export const APPLY_SCRIPT = shellScript(__dirname, "lib.sh", "apply.sh");
 
 function parseObserved(records: Record_[]): ObservedSysctl {
-    const obs: ObservedSysctl = { file: null, live: {}, liveErrors: {}, confFiles: [], before: {}, prev: {}, fileChanged: false };
+    const obs: ObservedSysctl = {
+        file: null,
+        live: {},
+        liveErrors: {},
+        confFiles: [],
+        before: {},
+        prev: {},
+        fileChanged: false,
+    };
     for (const r of records) {
         switch (r[0]) {
             case "file":

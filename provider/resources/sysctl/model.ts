@@ -107,7 +107,10 @@ export const SysctlObject = z
             .max(4096)
             .refine((c) => !/[\r\0]/.test(c), "must not contain a carriage return or NUL")
             .optional(),
-        /** Allows keys the kernel lets go only one way until reboot (kernel.kexec_load_disabled, kernel.modules_disabled). */
+        /**
+         * Allows keys the kernel lets go only one way until reboot (kernel.kexec_load_disabled,
+         * kernel.modules_disabled).
+         */
         allowOneWayKeys: z.boolean().default(false),
         /** Let `pulumi preview` read the host to show drift (off: previews never connect). */
         previewReadsHost: z.boolean().default(true),

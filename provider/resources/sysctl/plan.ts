@@ -4,14 +4,18 @@ import { ApplyPlan, ObservedSysctl, SetStep, Takeover } from "./host";
 import { normaliseValue, parseConf, parseOwnFile, ParsedLine, renderFile, sameValue, SysctlInputs } from "./model";
 
 function sameEntries(parsed: Map<string, ParsedLine>, want: Record<string, string>): boolean {
-    return parsed.size === Object.keys(want).length && Object.entries(want).every(([k, v]) => parsed.get(k)?.value === v);
+    const same = Object.entries(want).every(([k, v]) => parsed.get(k)?.value === v);
+    return parsed.size === Object.keys(want).length && same;
 }
 import { findOverrides, Override } from "./precedence";
 import { mapPath, PropertyChange } from "../types";
 
 /** What the provider records in state (besides the inputs it echoes). */
 export interface SysctlState {
-    /** Per managed key: the value found on the host where it differs from the desired one (live first, then file), else the desired value. */
+    /**
+     * Per managed key: the value found on the host where it differs from the desired one (live
+     * first, then file), else the desired value.
+     */
     entries: Record<string, string | null>;
     path: string;
     /** Live value of each managed key. */
@@ -114,10 +118,17 @@ export function planDelete(file: string, previousValues: Record<string, string |
  * else recorded on the host by an earlier apply, else what this apply replaced, else (already
  * right, or unreadable) what is live.
  */
-export function nextPreviousValues(want: Record<string, string>, after: ObservedSysctl, before: Record<string, string | null>): Record<string, string | null> {
+export function nextPreviousValues(
+    want: Record<string, string>,
+    after: ObservedSysctl,
+    before: Record<string, string | null>,
+): Record<string, string | null> {
     const out: Record<string, string | null> = {};
     for (const k of Object.keys(want)) {
-        out[k] = k in before ? before[k] : k in after.prev ? norm(after.prev[k]) : k in after.before ? norm(after.before[k]) : norm(after.live[k]);
+        if (k in before) out[k] = before[k];
+        else if (k in after.prev) out[k] = norm(after.prev[k]);
+        else if (k in after.before) out[k] = norm(after.before[k]);
+        else out[k] = norm(after.live[k]);
     }
     return out;
 }

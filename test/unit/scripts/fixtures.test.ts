@@ -27,7 +27,9 @@ describe.each(["sysctl.json", "modules.json", "kernelpin.json"])("%s", (file) =>
             expect(got).toEqual({ code: c.expect.code, stderr: c.expect.stderr ? expect.stringMatching(new RegExp(c.expect.stderr)) : "" });
             if (c.expect.records) expect(run.records).toEqual(fields(c.expect.records));
             for (const r of fields(c.expect.includes ?? [])) expect(run.records).toContainEqual(r);
-            for (const [p, want] of Object.entries(c.expect.files ?? {})) expect([p, entryNow(run.root, p)]).toEqual([p, want]);
+            for (const [p, want] of Object.entries(c.expect.files ?? {})) {
+                expect([p, entryNow(run.root, p)]).toEqual([p, want]);
+            }
             for (const [p, want] of Object.entries(c.expect.fake ?? {})) {
                 const full = join(run.fake, p);
                 expect([p, existsSync(full) ? readFileSync(full, "utf8") : null]).toEqual([p, want]);

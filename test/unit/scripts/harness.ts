@@ -17,7 +17,12 @@ export type Shell = (typeof SHELLS)[number];
 export type Field = string | { b64: string };
 
 /** A tree entry: file content, or a symlink, directory or FIFO (mode and owner optional). */
-export type Entry = string | { link: string } | { dir: true; mode?: string; uid?: number } | { fifo: true } | { content: string; mode?: string; uid?: number };
+export type Entry =
+    | string
+    | { link: string }
+    | { dir: true; mode?: string; uid?: number }
+    | { fifo: true }
+    | { content: string; mode?: string; uid?: number };
 
 export interface Case {
     name: string;
@@ -124,7 +129,10 @@ export function prepare(c: Pick<Case, "tree" | "kernel" | "fake" | "without">): 
     return { dir, root, fake, path: sandboxPath(dir, c.without ?? []) };
 }
 
-export function scriptEnv(p: { root: string; fake: string; path: string }, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function scriptEnv(
+    p: { root: string; fake: string; path: string },
+    extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
     return { PATH: p.path, KH_ROOT: p.root, KH_FAKE: p.fake, KH_LOCK_WAIT: "1", LANG: "C", ...extra };
 }
 

@@ -4,7 +4,7 @@ import { spawnSync } from "child_process";
 import { readFileSync, readdirSync, statSync } from "fs";
 import { join } from "path";
 import { APPLY_SCRIPT } from "../../../provider/resources/sysctl/host";
-import { Case, cleanup, prepare, runScript, SHELLS } from "./harness";
+import { Case, cleanup, prepare, runScript, SHELLS, stdinOf } from "./harness";
 
 const c: Case = {
     name: "lock",
@@ -40,7 +40,7 @@ describe.each(SHELLS)("%s", (shell) => {
                 const { spawnSync } = require("child_process");
                 const r = spawnSync(${JSON.stringify(shell)}, ["-c", ${JSON.stringify(APPLY_SCRIPT)}], { argv0: "sh", env: ${JSON.stringify({ PATH: p.path, KH_ROOT: p.root, KH_FAKE: p.fake, KH_LOCK_WAIT: "1" })}, input: process.argv[1], encoding: "utf8" });
                 process.stdout.write(JSON.stringify({ code: r.status, stderr: r.stderr }));
-            `, require("./harness").stdinOf(c)], { encoding: "utf8" });
+            `, stdinOf(c)], { encoding: "utf8" });
             const r = JSON.parse(held.stdout) as { code: number; stderr: string };
             expect(r.code).toBe(75);
             expect(r.stderr).toMatch(/^kernelhardening: host lock busy: pid \d+ since /);
