@@ -15,8 +15,9 @@ observe() {
     case "$tag" in
       F) if [ -f "$ROOT/etc/sysctl.d/$a" ]; then emit file "$(b64file "$ROOT/etc/sysctl.d/$a")"; else emit nofile; fi
          if [ -f "$prevdir/$a.previous" ]; then
-           # written by apply.sh: KEY TAB B64VALUE per line
+           # written by apply.sh: KEY TAB B64VALUE per line (only base64's alphabet passes on)
            while IFS="$TAB" read -r pk pv; do
+             pv=$(printf '%s' "$pv" | tr -cd 'A-Za-z0-9+/=')
              [ -n "$pv" ] && emit prev "$(b64str "$pk")" "$pv"
            done < "$prevdir/$a.previous"
          fi ;;
