@@ -54,6 +54,10 @@ describe("check", () => {
             reason: 'entries["kernel.kptr_restrict"]: must not contain a newline, carriage return or NUL',
         });
         expect(failures({ ...base, entries: { "x; rm -rf /": "1" } })[0].property).toBe('entries["x; rm -rf /"]');
+        // zod 4 wraps a key's issue ("Invalid key in record"): the key's own message is what shows.
+        expect(failures({ ...base, entries: { "bad key": "1" } })[0].reason).toBe(
+            'entries["bad key"]: "bad key" is not a sysctl key (expected a dotted name such as kernel.kptr_restrict)',
+        );
         expect(failures({ ...base, entries: {} })[0].property).toBe("entries");
         expect(failures({ ...base, entries: { "kernel.kptr_restrict": "2", "kernel/kptr_restrict": "1" } })[0].reason).toMatch(/names the same key/);
         expect(failures({ ...base, connection: { host: "h; reboot" } })[0].property).toBe("connection.host");

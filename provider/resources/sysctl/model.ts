@@ -90,7 +90,14 @@ export const SysctlObject = z
         file: FileName,
         entries: z
             // Keys are checked by the key schema so a bad key is reported even when a value is bad too.
-            .record(z.string().refine((k) => normaliseKey(k) !== undefined, { error: (iss) => `${JSON.stringify(iss.input)} is not a sysctl key (expected a dotted name such as kernel.kptr_restrict)` }), Value)
+            .record(
+                z.string().refine((k) => normaliseKey(k) !== undefined, {
+                    error: (iss) => `${JSON.stringify(iss.input)} is not a sysctl key (expected a dotted name such as kernel.kptr_restrict)`,
+                }),
+                Value,
+                // zod 4 wraps a key's issue in "Invalid key in record": report the key's own message.
+                { error: (iss) => (iss.code === "invalid_key" ? iss.issues?.[0]?.message : undefined) },
+            )
             .refine((e) => Object.keys(e).length > 0, "must hold at least one key")
             .superRefine((entries, ctx) => {
                 const seen = new Map<string, string>();
