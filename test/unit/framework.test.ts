@@ -117,6 +117,7 @@ describe("ModuleBlocklist while values are unknown", () => {
                 modules: ["nf-tables"],
                 file: "90-kernelhardening-blocklist.conf",
                 previewReadsHost: true,
+                adopt: false,
             },
             failures: [],
         });

@@ -1,5 +1,5 @@
 import { debianBuildOf, parseDepends, parseDpkgQuery, parseImageOwners, parsePolicy, parseShowhold } from "../../provider/resources/kernelpin/apt";
-import { APPLY_SCRIPT, OBSERVE_SCRIPT, parseObserved } from "../../provider/resources/kernelpin/host";
+import { APPLY_SCRIPT, HELD_BY_US, OBSERVE_SCRIPT, parseObserved } from "../../provider/resources/kernelpin/host";
 import { ObservedPin } from "../../provider/resources/kernelpin/model";
 import { isDebianVersion, isPackageName, KernelPinInputsSchema, PIN_FILE, renderPinFile } from "../../provider/resources/kernelpin/model";
 import {
@@ -219,14 +219,13 @@ describe("parsing apt and dpkg", () => {
     test("the scripts are constants that force the C locale and carry no user data", () => {
         // Changes wait for the host lock and survive a dropped connection; reads take no lock.
         expect(APPLY_SCRIPT).toMatch(/\nbegin_apply "\$in" "\$err"\n/);
-        // The prelude defines the lock; only the apply's own text may take it.
-        const own = (s: string) => s.slice(s.indexOf(SH_PRELUDE) + SH_PRELUDE.length);
-        expect(OBSERVE_SCRIPT).toContain(SH_PRELUDE);
-        expect(own(APPLY_SCRIPT)).toMatch(/\bbegin_apply\b/);
-        expect(own(OBSERVE_SCRIPT)).not.toMatch(/\b(begin_apply|host_lock)\b/);
+        expect(OBSERVE_SCRIPT.startsWith(SH_PRELUDE)).toBe(true);
+        expect(OBSERVE_SCRIPT.slice(SH_PRELUDE.length)).not.toMatch(/begin_apply|host_lock/);
+        expect(APPLY_SCRIPT.slice(SH_PRELUDE.length)).toMatch(/begin_apply/);
         for (const s of [OBSERVE_SCRIPT, APPLY_SCRIPT]) {
             expect(s).toContain("export LC_ALL=C");
-            expect(s).toContain(`PIN_FILE='${PIN_FILE}'`);
+            expect(s).toContain(`PIN_FILE="$ROOT${PIN_FILE}"`);
+            expect(s).toContain(`HELD_BY_US="$ROOT${HELD_BY_US}"`);
             expect(s).not.toMatch(/linux-image-cloud|eval /);
         }
     });

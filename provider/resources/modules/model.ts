@@ -12,6 +12,13 @@ export const BlocklistObject = z
         modules: z.array(ModuleName).min(1, "must list at least one module"),
         file: FileName.default("90-kernelhardening-blocklist.conf"),
         previewReadsHost: z.boolean().default(true),
+        adopt: z
+            .boolean()
+            .default(false)
+            .describe(
+                "Take over `file` when it exists and was not written by this provider (no \"Managed by Pulumi\" header): " +
+                    "its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.",
+            ),
     })
     .strict();
 

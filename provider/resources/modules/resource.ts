@@ -21,7 +21,7 @@ function recorded(ctx: Ctx, inp: BlocklistInputs, st: BlocklistState) {
 }
 
 async function apply(ctx: Ctx, inp: BlocklistInputs) {
-    const st = stateFromObservation(inp, await applyBlocklist(inp.connection, inp.file, renderBlocklist(inp.modules)));
+    const st = stateFromObservation(inp, await applyBlocklist(inp.connection, inp.file, renderBlocklist(inp.modules), inp.adopt));
     const bad = unverified(inp, st);
     if (bad.length) throw new Error(bad.join("; "));
     return recorded(ctx, inp, st);
