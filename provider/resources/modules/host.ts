@@ -1,7 +1,8 @@
 // ModuleBlocklist's remote operations, one round trip each: observe (the file, loaded modules) and
 // apply (write or remove the file atomically, then observe).
 import { Connection, endpoint } from "../../ssh/connection";
-import { HostError, pool } from "../../ssh/pool";
+import { HostError } from "../../ssh/pool";
+import { runScript } from "../../host/run";
 import { b64, encodeRecords, parseRecords, unb64 } from "../../host/records";
 import { SH_PRELUDE } from "../../host/shell";
 
@@ -48,14 +49,14 @@ function parse(out: Buffer): ObservedBlocklist {
 }
 
 export async function observeBlocklist(c: Connection, file: string): Promise<ObservedBlocklist> {
-    const res = await pool.exec(c, OBSERVE_SCRIPT, encodeRecords([["F", file]]), "modules.observe");
+    const res = await runScript(c, OBSERVE_SCRIPT, encodeRecords([["F", file]]), "modules.observe");
     if (res.code !== 0) throw new HostError(`${endpoint(c)}: reading /etc/modprobe.d/${file} failed: ${res.stderr.trim()}`);
     return parse(res.stdout);
 }
 
 /** Ensures the file has `content` (written only when it differs), or is absent for "delete". */
 export async function applyBlocklist(c: Connection, file: string, content: string | "delete"): Promise<ObservedBlocklist> {
-    const res = await pool.exec(c, APPLY_SCRIPT, encodeRecords([["F", file, content === "delete" ? "-" : b64(content)]]), "modules.apply");
+    const res = await runScript(c, APPLY_SCRIPT, encodeRecords([["F", file, content === "delete" ? "-" : b64(content)]]), "modules.apply");
     if (res.code !== 0) throw new HostError(`${endpoint(c)}: writing /etc/modprobe.d/${file} failed (exit ${res.code}): ${res.stderr.trim()}`);
     return parse(res.stdout);
 }
