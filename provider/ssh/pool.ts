@@ -204,6 +204,7 @@ export class SshPool {
      */
     cancel(): void {
         this.cancelled = true;
+        trace("-", "cancel");
     }
 
     private keyOf(c: Connection): string {
