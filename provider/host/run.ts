@@ -59,7 +59,12 @@ export function sudoFailure(c: Connection, res: Pick<ExecResult, "code" | "stder
  * signature as the pool's former exec. The stderr returned is the end of the script's own stderr
  * with control characters escaped; sudo and host-lock failures are thrown as clear errors.
  */
-export async function runScript(c: Connection, script: string, stdin: Buffer | string = "", label = "exec"): Promise<ExecResult> {
+export async function runScript(
+    c: Connection,
+    script: string,
+    stdin: Buffer | string = "",
+    label = "exec",
+): Promise<ExecResult> {
     const gate = usesSudo(c) && c.sudoPassword !== undefined
         ? { ready: SUDO_READY, prompt: SUDO_PROMPT, answer: c.sudoPassword }
         : undefined;

@@ -70,7 +70,8 @@ function hostKeyPolicy(c: HopConnection): HostKeyPolicy {
     if (c.insecureIgnoreHostKey) return { kind: "insecure" };
     if (c.hostKey) return { kind: "pinned", keys: [parsePin(c.hostKey)], source: "connection.hostKey" };
     const known = readKnownHosts(c.knownHostsPath, c.host, c.port);
-    return { kind: "pinned", keys: known.keys, revoked: known.revoked, source: c.knownHostsPath ?? "~/.ssh/known_hosts" };
+    const source = c.knownHostsPath ?? "~/.ssh/known_hosts";
+    return { kind: "pinned", keys: known.keys, revoked: known.revoked, source };
 }
 
 function connectConfig(c: HopConnection, onHostKeyError: (msg: string) => void): ConnectConfig {
@@ -155,7 +156,11 @@ function dialOnce(c: HopConnection, sock?: NodeJS.ReadableStream): Promise<Clien
     });
 }
 
-async function dialWithRetries(c: HopConnection, cancelled: () => boolean, sock?: () => Promise<NodeJS.ReadableStream>): Promise<Client> {
+async function dialWithRetries(
+    c: HopConnection,
+    cancelled: () => boolean,
+    sock?: () => Promise<NodeJS.ReadableStream>,
+): Promise<Client> {
     let last: HostError | undefined;
     for (let attempt = 1; attempt <= c.dialErrorLimit; attempt++) {
         if (cancelled()) throw new CancelledError(endpoint(c));
@@ -253,7 +258,8 @@ export class SshPool {
     private drop(c: Connection, client: Client): void {
         const key = this.keyOf(c);
         const e = this.entries.get(key);
-        if (e) e.client.then((x) => x === client && this.entries.get(key) === e && this.entries.delete(key), () => undefined);
+        const forget = (x: Client) => x === client && this.entries.get(key) === e && this.entries.delete(key);
+        if (e) e.client.then(forget, () => undefined);
         client.end();
         setTimeout(() => client.destroy(), CLOSE_GRACE_MS).unref();
     }
@@ -305,7 +311,13 @@ export class SshPool {
         }
     }
 
-    private collect(c: Connection, client: Client, stream: ClientChannel, opts: ExecOptions, label: string): Promise<ExecResult> {
+    private collect(
+        c: Connection,
+        client: Client,
+        stream: ClientChannel,
+        opts: ExecOptions,
+        label: string,
+    ): Promise<ExecResult> {
         const where = endpoint(c);
         const seconds = c.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT;
         return new Promise<ExecResult>((resolve, reject) => {
@@ -338,7 +350,8 @@ export class SshPool {
                 abandon(new HostError(`${where}: the remote command (${label}) did not finish within ${seconds} s ` +
                     "(connection.commandTimeout); it was abandoned, and an apply it started may still finish on the host"), false);
             }, seconds * 1000);
-            const gate = opts.gate ? new StdinGate(opts.gate, (d) => stream.write(d), (go) => stream.end(go ? opts.stdin ?? "" : "")) : undefined;
+            const release = (go: boolean) => stream.end(go ? opts.stdin ?? "" : "");
+            const gate = opts.gate ? new StdinGate(opts.gate, (d) => stream.write(d), release) : undefined;
             stream.on("data", (d: Buffer) => {
                 if (settled) return;
                 outBytes += d.length;
@@ -366,7 +379,8 @@ export class SshPool {
             stream.on("close", () => {
                 if (code === null) return finish(new HostError(`${where}: the connection was lost while a remote command ran`, true));
                 if (errTail.length > STDERR_KEPT) errTail = errTail.subarray(errTail.length - STDERR_KEPT);
-                finish(undefined, { code, signal, stdout: Buffer.concat(out), stderr: (gate?.rest() ?? "") + errTail.toString("utf8") });
+                const stderr = (gate?.rest() ?? "") + errTail.toString("utf8");
+                finish(undefined, { code, signal, stdout: Buffer.concat(out), stderr });
             });
             stream.on("error", (e: Error) => finish(new HostError(`${where}: ${e.message}`, true)));
             if (!gate) stream.end(opts.stdin ?? "");
