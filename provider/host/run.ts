@@ -32,6 +32,9 @@ export function sudoFailure(c: Connection, res: Pick<ExecResult, "code" | "stder
         const holder = trimRemote(err.replace(/^[\s\S]*host lock busy: /, ""), 1, 200);
         return new HostError(`${where}: another apply has held this host's lock for 120 s (${holder}); retry when it is done`);
     }
+    if (res.code === 75 && /^kernelhardening: .*nothing was changed$/m.test(err)) {
+        return new HostError(`${where}: ${trimRemote(err, 1, 300)}`); // no lock could be had (prelude.sh lock_fail)
+    }
     if (!usesSudo(c) || res.code === 0) return undefined;
     const user = c.user;
     if (res.code === 127 && /\bsudo: (command )?not found/.test(err)) {

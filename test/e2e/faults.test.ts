@@ -13,11 +13,13 @@ import { newStack, ResourceSpec, sharedVm } from "./shared";
 jest.setTimeout(1_800_000);
 
 /**
- * A test hook on the host: the first `sync` of an apply (atomic_write calls it before its rename)
+ * A test hook on the host: the first `sync` of an apply after it took the host lock (atomic_write
+ * calls it before its rename; Sysctl's apply when it recorded the first previous value)
  * marks /run/kh-mid and waits 5 s, so the test acts while the apply is in its middle.
  */
 const SLOW_APPLY = `cat > /usr/local/bin/sync <<'EOF'
 #!/bin/sh
+case "$*" in */run/kernelhardening*) exec /usr/bin/sync "$@" ;; esac # the host lock's owner record
 if mkdir /run/kh-slow 2>/dev/null; then touch /run/kh-mid; sleep 5; rm -f /run/kh-mid; fi
 exec /usr/bin/sync "$@"
 EOF
