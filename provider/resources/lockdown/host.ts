@@ -6,7 +6,8 @@
 //            write or remove our files atomically, regenerate the boot configuration), then observe
 //            again so the caller verifies what is in force.
 import { Connection, endpoint } from "../../ssh/connection";
-import { HostError, pool } from "../../ssh/pool";
+import { HostError } from "../../ssh/pool";
+import { runScript } from "../../host/run";
 import { b64, encodeRecords, parseRecords, unb64, Record_ } from "../../host/records";
 import { SH_PRELUDE } from "../../host/shell";
 import { GRUB_CFG, GRUB_DROPIN, KERNEL_CMDLINE, ObservedLockdown, Step, UNIT_FILE, UNIT_WANTS_LINK } from "./model";
@@ -215,13 +216,13 @@ function failure(c: Connection, what: string, res: { code: number; stderr: strin
 }
 
 export async function observeLockdown(c: Connection): Promise<ObservedLockdown> {
-    const res = await pool.exec(c, OBSERVE_SCRIPT, "", "lockdown.observe");
+    const res = await runScript(c, OBSERVE_SCRIPT, "", "lockdown.observe");
     if (res.code !== 0) throw failure(c, "reading the lockdown state", res);
     return parseObserved(parseRecords(res.stdout));
 }
 
 export async function applyLockdown(c: Connection, steps: Step[]): Promise<ObservedLockdown> {
-    const res = await pool.exec(c, APPLY_SCRIPT, encodeRecords(steps.map(stepRecord)), "lockdown.apply");
+    const res = await runScript(c, APPLY_SCRIPT, encodeRecords(steps.map(stepRecord)), "lockdown.apply");
     const out = parseRecords(res.stdout);
     const failed = out.find((r) => r[0] === "failed");
     if (failed) {

@@ -3,7 +3,8 @@
 //   apply:   set live values (rolled back if the kernel refuses one), then write or remove the file
 //            atomically, then observe again so the caller verifies what is in force.
 import { Connection, endpoint } from "../../ssh/connection";
-import { HostError, pool } from "../../ssh/pool";
+import { HostError } from "../../ssh/pool";
+import { runScript } from "../../host/run";
 import { b64, encodeRecords, parseRecords, unb64, Record_ } from "../../host/records";
 import { shellScript } from "../../host/scripts";
 import { ApplyPlan, DROPIN_DIR, kernelCanonical, ObservedSysctl, procPath, Takeover } from "./model";
@@ -93,7 +94,7 @@ function failure(c: Connection, what: string, res: { code: number; stderr: strin
 }
 
 export async function observeSysctl(c: Connection, file: string, keys: string[]): Promise<ObservedSysctl> {
-    const res = await pool.exec(c, OBSERVE_SCRIPT, encodeRecords(observeRecords(file, keys)), "sysctl.observe");
+    const res = await runScript(c, OBSERVE_SCRIPT, encodeRecords(observeRecords(file, keys)), "sysctl.observe");
     if (res.code !== 0) throw failure(c, `reading ${DROPIN_DIR}/${file}`, res);
     return parseObserved(parseRecords(res.stdout));
 }
@@ -104,7 +105,7 @@ export async function applySysctl(c: Connection, plan: ApplyPlan & { takeover?: 
     if (plan.content === "delete") records.push(["R", plan.file]);
     else if (plan.content !== undefined) records.push(["W", plan.file, b64(plan.content), plan.takeover ?? "own"]);
     records.push(...observeRecords(plan.file, plan.keys));
-    const res = await pool.exec(c, APPLY_SCRIPT, encodeRecords(records), "sysctl.apply");
+    const res = await runScript(c, APPLY_SCRIPT, encodeRecords(records), "sysctl.apply");
     const out = parseRecords(res.stdout);
     const where = endpoint(c);
     const rejected = out.find((r) => r[0] === "rejected");
