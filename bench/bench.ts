@@ -716,7 +716,11 @@ async function main() {
     const o = parseArgs(process.argv.slice(2));
     const fleetHosts = JSON.parse(readFileSync(join(o.fleet, "fleet.json"), "utf8")) as Host[];
     const keyFile = join(o.fleet, "client_key");
-    if (Math.max(...o.hosts) * o.tools.length > fleetHosts.length) throw new Error(`the fleet has ${fleetHosts.length} hosts; each tool needs its own ${Math.max(...o.hosts)}`);
+    // Tool k's hosts start after the hosts of the tools before it (each capped by its --*-max-n).
+    const cap = (t: string) => Math.min(Math.max(...o.hosts), t === "ansible" ? o.ansibleMaxN : t === "pyinfra" ? o.pyinfraMaxN : Infinity);
+    const offsets = o.tools.map((_, k) => o.tools.slice(0, k).reduce((a, t) => a + cap(t), 0));
+    const needed = o.tools.reduce((a, t) => a + cap(t), 0);
+    if (needed > fleetHosts.length) throw new Error(`the fleet has ${fleetHosts.length} hosts; the tools need ${needed}`);
     mkdirSync(join(OUT, "logs"), { recursive: true });
     mkdirSync(join(OUT, "tmp"), { recursive: true });
     rmSync(join(OUT, "logs"), { recursive: true, force: true });
@@ -761,10 +765,9 @@ async function main() {
         }
     }
 
-    // Each tool has its own hosts (tool k uses fleet hosts k*maxN .. k*maxN+N-1), so the tools'
+    // Each tool has its own hosts (tool k uses fleet hosts offsets[k] .. offsets[k]+N-1), so the tools'
     // runs can alternate within each repetition: this machine's load drifts (other people's VMs),
     // and alternating gives every tool the same share of quiet and busy minutes.
-    const maxN = Math.max(...o.hosts);
     // The headline configuration (largest N, highest latency) first, so a run cut short still has it.
     const configs = [...o.hosts].sort((a, b) => b - a).flatMap((n) => [...o.latency].sort((a, b) => b - a).map((latency) => ({ n, latency })));
     for (const { n, latency } of configs) {
@@ -773,7 +776,7 @@ async function main() {
         const tools: Array<{ tool: Tool; hosts: Host[]; drifted: Host[] }> = o.tools.flatMap((t, k) => {
             if (t === "pyinfra" && n > o.pyinfraMaxN) return [];
             if (t === "ansible" && n > o.ansibleMaxN) return [];
-            const hosts = fleetHosts.slice(k * maxN, k * maxN + n);
+            const hosts = fleetHosts.slice(offsets[k], offsets[k] + n);
             const tool = t === "ours" ? new Ours(cliDir, keyFile) : t === "ansible" ? new Ansible(keyFile) : t === "pyinfra" ? new Pyinfra(keyFile) : undefined;
             if (!tool) throw new Error(`unknown tool ${t}`);
             return [{ tool, hosts, drifted: hosts.slice(0, Math.max(1, Math.ceil(n / 10))) }];

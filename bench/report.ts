@@ -330,6 +330,36 @@ for (const kind of ["noop", "plan"]) {
     }
 }
 
+// --- the engine's knobs, and where the handshakes go ---------------------------------------------
+const knobRows: string[] = [];
+{
+    const variants = [...new Set(res.samples.filter((s) => s.variant).map((s) => `${s.scenario}|${s.variant}`))];
+    if (variants.length) {
+        knobRows.push("| N | latency | run | knob | ours (s) | without the knob (s) | change | provider processes | checkpoint writes (profile, without knob) |");
+        knobRows.push("|---|---|---|---|---|---|---|---|---|");
+        for (const [n, latency] of configs) {
+            for (const v of variants) {
+                const [scenario, variant] = v.split("|");
+                const ss = pick("ours", scenario, n, latency, variant);
+                const base = pick("ours", scenario, n, latency);
+                if (!ss.length || !base.length) continue;
+                const a = median(ss.map((x) => x.wall));
+                const b = median(base.map((x) => x.wall));
+                const ck = profilesRun.find((p) => p.n === n && p.latency === latency && p.kind === scenario)?.checkpointWrites ?? "–";
+                const wrong = ss.filter((x) => !x.ok).length;
+                knobRows.push(`| ${n} | ${latency} ms | ${SCEN[scenario]} | ${variant === "skip-checkpoints+preview" ? "PULUMI_SKIP_CHECKPOINTS=true" : variant === "skip-checkpoints" ? "PULUMI_SKIP_CHECKPOINTS=true" : "--parallel default (8) instead of 2N"}${wrong ? ` (${wrong} WRONG)` : ""} | ${f2(a)} | ${f2(b)} | ${((a / b - 1) * 100).toFixed(0)} % | ${range(ss.map((x) => x.extra?.providerProcs ?? NaN).filter(Number.isFinite))} | ${ck} |`);
+            }
+        }
+    }
+}
+const pidRows: string[] = [];
+for (const r of rows) {
+    const ss = pick("ours", r.scenario, r.n, r.latency);
+    const byPid = ss[0]?.extra?.cmdsByPid;
+    if (!byPid) continue;
+    pidRows.push(`| ${r.n} | ${r.latency} ms | ${SCEN[r.scenario]} | ${r.procs} | ${byPid.map((p) => `${p.cmds} on ${p.hosts} host(s) at ${f2(p.first)}–${f2(p.last)} s`).join("; ") || "none"} | ${r.pids} | ${r.conns.ours ?? "–"} |`);
+}
+
 // --- machine and versions ----------------------------------------------------------------------
 const cmd = (c: string, a: string[]) => {
     const r = spawnSync(c, a, { encoding: "utf8" });
@@ -382,6 +412,19 @@ const md = [
     "",
     ...profile,
     "",
+    ...(pidRows.length
+        ? [
+              "### Provider processes and SSH handshakes per command",
+              "",
+              "From KH_TRACE_FILE (the pid of the provider process that ran each remote command) and the hosts' sshd logs (logins). A provider process opens one SSH connection per host it talks to, so provider processes per host = SSH handshakes per host. First run of each row.",
+              "",
+              "| N | latency | run | provider processes started (all) | remote commands per provider process that ran any, in start order | provider processes per host | sshd logins per host |",
+              "|---|---|---|---|---|---|---|",
+              ...pidRows,
+              "",
+          ]
+        : []),
+    ...(knobRows.length ? ["### The engine's knobs", "", ...knobRows, ""] : []),
     "Chart: bench/out/chart.png (not committed). Raw runs: bench/out/results.json; every command's output: bench/out/logs/.",
     "",
 ];
