@@ -7,7 +7,8 @@
 //
 // Default entries: tsc = dist/provider/main.js, and a bundle if one is found (dist-bundle/, bin/*.js).
 // --make-bundle: also a measurement-only bundle of dist/provider/main.js (esbuild, the copy tsx
-// brings; minified, node_modules inlined) in bench/out/bundle/, with the remote scripts beside it.
+// brings; minified, node_modules inlined, optional native addons left out as ssh2 allows) in
+// bench/out/bundle/, with the remote scripts and schema.json beside it.
 import { spawn } from "child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "fs";
 import { basename, join, resolve } from "path";
@@ -66,14 +67,15 @@ function shFiles(dir: string): string[] {
     });
 }
 
-async function makeBundle(): Promise<string> {
-    const dir = join(__dirname, "out", "bundle");
+async function makeBundle(name: string, external: string[]): Promise<string> {
+    const dir = join(__dirname, "out", "bundle", name);
     mkdirSync(dir, { recursive: true });
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const esbuild = require("esbuild") as { build(o: Record<string, unknown>): Promise<unknown> };
     const outfile = join(dir, "main.js");
-    await esbuild.build({ entryPoints: [join(ROOT, "dist/provider/main.js")], bundle: true, platform: "node", target: "node20", minify: true, outfile, logLevel: "error" });
+    await esbuild.build({ entryPoints: [join(ROOT, "dist/provider/main.js")], bundle: true, platform: "node", target: "node20", minify: true, outfile, logLevel: "error", external: ["*.node", ...external] });
     for (const f of shFiles(join(ROOT, "dist"))) copyFileSync(f, join(dir, basename(f)));
+    copyFileSync(join(ROOT, "schema.json"), join(dir, "schema.json")); // the provider serves it
     return outfile;
 }
 
@@ -83,6 +85,7 @@ async function main() {
     const argv = process.argv.slice(2);
     let reps = 10;
     let jsonOut: string | undefined;
+    let makeBundles = false;
     const entries: Record<string, string> = {};
     for (let i = 0; i < argv.length; i++) {
         if (argv[i] === "--reps") reps = Number(argv[++i]);
@@ -90,10 +93,16 @@ async function main() {
         else if (argv[i] === "--entry") {
             const [name, path] = argv[++i].split("=");
             entries[name] = resolve(path);
-        } else if (argv[i] === "--make-bundle") entries["esbuild bundle (bench/out/bundle)"] = await makeBundle();
+        } else if (argv[i] === "--make-bundle") makeBundles = true;
         else throw new Error(`unknown option ${argv[i]}`);
     }
-    if (!Object.keys(entries).length) {
+    if (makeBundles) {
+        // Everything inlined (esbuild also inlines the lazy require of @pulumi/pulumi), and the same
+        // with the @pulumi/pulumi runtime left to node_modules, loaded only if a Construct comes.
+        entries["bundle, all inlined"] = await makeBundle("all", []);
+        entries["bundle, @pulumi/pulumi root external"] = await makeBundle("lazy", ["@pulumi/pulumi"]);
+    }
+    if (!argv.includes("--entry")) {
         entries.tsc = join(ROOT, "dist/provider/main.js");
         for (const p of ["dist-bundle/main.js", "dist-bundle/provider.js", "bin/provider.js", "bundle/main.js"]) {
             if (existsSync(join(ROOT, p))) entries[`bundle (${p})`] = join(ROOT, p);
