@@ -252,7 +252,9 @@ const fixedOf = (what: string) => median(res.fixed.filter((f) => f.what === what
 const cliStart = fixedOf("pulumi version (CLI start)");
 const emptyUp = fixedOf("pulumi up, stack with no resources");
 const profile: string[] = [];
-profile.push(`Fixed costs, no host involved (median of ${res.opts.reps}): \`pulumi version\` (CLI start) ${f2(cliStart)} s; \`pulumi up\` of a stack with no resources (CLI, Node.js language host, the TypeScript program compiled by ts-node, engine, state write; no provider process) ${f2(emptyUp)} s.`);
+const emptyJs = fixedOf("pulumi up, stack with no resources, program precompiled");
+profile.push(`Fixed costs, no host involved (median of ${res.opts.reps}): \`pulumi version\` (CLI start) ${f2(cliStart)} s; \`pulumi up\` of a stack with no resources (CLI, Node.js language host, the TypeScript program compiled by ts-node, engine, state write; no provider process) ${f2(emptyUp)} s` +
+    (Number.isFinite(emptyJs) ? `; the same with the program precompiled by tsc (\`runtime.options.typescript: false\`, \`main\` = the JS output) ${f2(emptyJs)} s.` : "."));
 profile.push("");
 profile.push("One extra run per configuration with the engine's own log (`-v=9 --logflow`, not in the medians), times in seconds from the command's start:");
 profile.push("");
@@ -347,7 +349,8 @@ const knobRows: string[] = [];
                 const b = median(base.map((x) => x.wall));
                 const ck = profilesRun.find((p) => p.n === n && p.latency === latency && p.kind === scenario)?.checkpointWrites ?? "–";
                 const wrong = ss.filter((x) => !x.ok).length;
-                knobRows.push(`| ${n} | ${latency} ms | ${SCEN[scenario]} | ${variant === "skip-checkpoints+preview" ? "PULUMI_SKIP_CHECKPOINTS=true" : variant === "skip-checkpoints" ? "PULUMI_SKIP_CHECKPOINTS=true" : "--parallel default (8) instead of 2N"}${wrong ? ` (${wrong} WRONG)` : ""} | ${f2(a)} | ${f2(b)} | ${((a / b - 1) * 100).toFixed(0)} % | ${range(ss.map((x) => x.extra?.providerProcs ?? NaN).filter(Number.isFinite))} | ${ck} |`);
+                const knob = variant.startsWith("skip-checkpoints") ? "PULUMI_SKIP_CHECKPOINTS=true" : "--parallel default (8) instead of 2N";
+                knobRows.push(`| ${n} | ${latency} ms | ${SCEN[scenario]} | ${knob}${wrong ? ` (${wrong} WRONG)` : ""} | ${f2(a)} | ${f2(b)} | ${((a / b - 1) * 100).toFixed(0)} % | ${range(ss.map((x) => x.extra?.providerProcs ?? NaN).filter(Number.isFinite))} | ${ck} |`);
             }
         }
     }
@@ -425,7 +428,7 @@ const md = [
           ]
         : []),
     ...(knobRows.length ? ["### The engine's knobs", "", ...knobRows, ""] : []),
-    "Chart: bench/out/chart.png (not committed). Raw runs: bench/out/results.json; every command's output: bench/out/logs/.",
+    "Charts: bench/out/chart.png (per configuration) and bench/out/chart-vs-n.png (time against N per scenario, with the OpenSSH floor); not committed. Raw runs: bench/out/results.json; every command's output: bench/out/logs/.",
     "",
 ];
 if (writeResultsMd) {

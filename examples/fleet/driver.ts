@@ -30,7 +30,7 @@ const Host = z.object({
     hostKey: z.string().min(1),
     sudo: z.boolean().optional(),
 });
-export const Inventory = z.object({
+const Inventory = z.object({
     settings: z.object({
         privateKeyPath: z.string().min(1),
         sysctl: z.object({ file: z.string(), entries: z.record(z.string(), z.string()), comment: z.string().optional() }).optional(),
@@ -45,11 +45,11 @@ export const Inventory = z.object({
     }),
     slices: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, "a slice name is a stack name"), z.array(Host).min(1)),
 });
-export type Inventory = z.infer<typeof Inventory>;
+type Inventory = z.infer<typeof Inventory>;
 
-export type Action = "preview" | "up" | "refresh" | "destroy";
+type Action = "preview" | "up" | "refresh" | "destroy";
 
-export interface SliceResult {
+interface SliceResult {
     slice: string;
     hosts: number;
     ok: boolean;
@@ -69,7 +69,7 @@ export interface Summary {
     changes: Record<string, number>;
 }
 
-export interface DriverOptions {
+interface DriverOptions {
     action: Action;
     inventoryPath: string;
     stateDir: string;
@@ -80,7 +80,7 @@ export interface DriverOptions {
 }
 
 /** Loads and checks the inventory: a host in two slices would be managed by two stacks. */
-export function loadInventory(path: string): Inventory {
+function loadInventory(path: string): Inventory {
     const parsed = Inventory.safeParse(JSON.parse(readFileSync(path, "utf8")));
     if (!parsed.success) {
         const issue = parsed.error.issues[0];
@@ -176,7 +176,7 @@ async function runSlice(o: DriverOptions, inv: Inventory, work: string, cmd: Pul
     }
 }
 
-export async function drive(o: DriverOptions): Promise<Summary> {
+async function drive(o: DriverOptions): Promise<Summary> {
     if (!process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
         throw new Error("set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE): it encrypts each slice's secrets");
     }
@@ -202,7 +202,7 @@ const fmt = (c: Record<string, number>) =>
         .map(([k, n]) => `${n} ${k}`)
         .join(", ") || "-";
 
-export function table(s: Summary): string {
+function table(s: Summary): string {
     const rows = s.slices.map((r) => [r.slice, String(r.hosts), r.ok ? "ok" : "FAILED", fmt(r.changes), r.seconds.toFixed(1), r.error ?? ""]);
     const head = ["slice", "hosts", "result", "resources", "seconds", "error"];
     const all = [head, ...rows];
