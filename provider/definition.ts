@@ -47,10 +47,10 @@ function lazyConstruct(engineAddress: string | undefined): NonNullable<ProviderD
     let served: NonNullable<ProviderDefinition["construct"]> | undefined;
     return (req, call) => {
         if (!served) {
-            /* eslint-disable @typescript-eslint/no-var-requires */
+            /* eslint-disable @typescript-eslint/no-require-imports */
             const { makeConstruct } = require("./protocol/construct") as typeof construct;
             const { constructKernelHardening, HARDENING_TOKEN } = require("./components/hardening/component") as typeof hardening;
-            /* eslint-enable @typescript-eslint/no-var-requires */
+            /* eslint-enable @typescript-eslint/no-require-imports */
             served = makeConstruct(engineAddress, { [HARDENING_TOKEN]: constructKernelHardening });
         }
         return served(req, call);

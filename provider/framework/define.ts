@@ -4,9 +4,19 @@
 // picked from state, the diff while values are unknown, refreshBeforeUpdate, host-prefixed errors,
 // state parsed (never cast), secret paths and surviving rotated credentials.
 import { z } from "zod/v4";
-import { Connection, endpoint } from "../ssh/connection";
+import { Connection, ConnectionSchema, endpoint } from "../ssh/connection";
 import { HostError } from "../ssh/pool";
-import { CheckFailure, Ctx, PropertyChange, Props, ResourceHandler, zodFailures } from "../protocol/contract";
+import {
+    CheckFailure,
+    containsUnknown,
+    Ctx,
+    PropertyChange,
+    ProviderConfig,
+    Props,
+    ResourceHandler,
+    zodFailures,
+} from "../protocol/contract";
+import { CONFIG_KEY } from "./provider-config";
 import { connectionSecretPaths, withConnectionRotation } from "./rotation";
 
 /** What every resource's inputs hold once checked. */
@@ -45,9 +55,27 @@ export interface ResourceDefinition<Obj extends AnyObject, In extends z.ZodType<
     update(ctx: Ctx, req: { id: string; olds: z.output<St>; news: z.output<In> }): Promise<z.input<St>>;
     /** `inputs` is undefined when the recorded inputs are no longer valid ones. */
     delete(ctx: Ctx, req: { id: string; olds: z.output<St>; inputs: z.output<In> | undefined }): Promise<void>;
-    /** Adopting a resource that exists on the host: the engine sends only the id. */
-    import?(ctx: Ctx, id: string): Promise<{ inputs: z.output<In>; outputs: z.input<St> } | undefined>;
+    /** Adopting what exists on a host (`pulumi import`, the `import` option): see ImportSpec. */
+    import: ImportSpec<z.output<In>, z.input<St>>;
 }
+
+/**
+ * Import. The engine sends only the id, so the id names the host (`[user@]host:port:`, then what the
+ * resource needs to find itself there, matched by `rest`) and the host is read with the provider's
+ * connection, its host, port and user taken from the id. Undefined: there is nothing to import.
+ */
+export interface ImportSpec<I, Out> {
+    /** As the documentation and the error for an id that does not parse show it. */
+    format: string;
+    rest: RegExp;
+    read(ctx: Ctx, connection: Connection, rest: RegExpExecArray): Promise<{ inputs: I; outputs: Out } | undefined>;
+}
+
+const NO_CONNECTION =
+    "no connection to the host: set `connection` on the resource, or the provider's default connection " +
+    `(\`${CONFIG_KEY}\` in the stack config, or \`connection\` of an explicit provider)`;
+
+const ID_HOST = /^(?:([a-z_][a-z0-9_.-]{0,31}\$?)@)?(\[[0-9A-Fa-f:.%a-z]+\]|[A-Za-z0-9._-]+):(\d{1,5}):(.+)$/;
 
 /** The resource served to the protocol layer, with every derived behaviour. */
 export function defineResource<Obj extends AnyObject, In extends z.ZodType<BaseInputs>, St extends z.ZodType>(
@@ -83,7 +111,19 @@ export function defineResource<Obj extends AnyObject, In extends z.ZodType<BaseI
         // previewReadsHost: false keeps previews offline.
         refreshBeforeUpdate: (outputs) => outputs.previewReadsHost !== false,
 
-        async check(news, unknownProps, olds) {
+        async check(given, unknown, olds, provider = {}) {
+            let news = given;
+            let unknownProps = unknown;
+            // No connection of its own: the provider's, or a failure that names both places.
+            if (news.connection === undefined || news.connection === null) {
+                if (provider.connection === undefined)
+                    return {
+                        inputs: news,
+                        failures: [{ property: "connection", reason: `connection: ${NO_CONNECTION}` }],
+                    };
+                news = { ...news, connection: provider.connection };
+                if (containsUnknown(provider.connection)) unknownProps = new Set([...unknownProps, "connection"]);
+            }
             // Unknown values (preview) are checked once they are known; the known ones are checked now.
             const known = Object.fromEntries(Object.entries(news).filter(([k]) => !unknownProps.has(k)));
             const r = unknownProps.size ? def.inputObject.partial().safeParse(known) : def.inputs.safeParse(known);
@@ -123,11 +163,18 @@ export function defineResource<Obj extends AnyObject, In extends z.ZodType<BaseI
             };
         },
 
-        async read(ctx, { id, outputs, inputs }) {
+        async read(ctx, { id, outputs, inputs, provider = {} }) {
             if (!Object.keys(inputs).length && !Object.keys(outputs).length) {
-                if (!def.import) recordedInputs(id, {});
-                const found = await def.import!(ctx, id);
-                return found && { id, outputs: found.outputs as Props, inputs: pickInputs(found.inputs as Props) };
+                const { connection, rest } = importTarget(def.token, def.import, id, provider);
+                const found = await atHost(connection, () => def.import.read(ctx, connection, rest));
+                // Recorded under the id the resource gives itself (the user in an import id is no part of it).
+                return (
+                    found && {
+                        id: def.id(found.inputs),
+                        outputs: found.outputs as Props,
+                        inputs: pickInputs(found.inputs as Props),
+                    }
+                );
             }
             const source = Object.keys(inputs).length ? inputs : outputs;
             const inp = recordedInputs(id, source);
@@ -152,6 +199,28 @@ export function defineResource<Obj extends AnyObject, In extends z.ZodType<BaseI
         },
     };
     return withConnectionRotation(handler);
+}
+
+/** The host an import id names, and how to reach it; errors before any host is contacted. */
+function importTarget(token: string, spec: ImportSpec<unknown, unknown>, id: string, provider: ProviderConfig) {
+    const m = ID_HOST.exec(id);
+    const rest = m && spec.rest.exec(m[4]);
+    const name = token.split(":").pop();
+    if (!m || !rest) throw new Error(`cannot import ${JSON.stringify(id)}: the id of a ${name} is ${spec.format}`);
+    if (provider.connection === undefined || containsUnknown(provider.connection)) {
+        throw new Error(
+            `cannot import ${id}: importing reads the host with the provider's connection, and it has none (${NO_CONNECTION})`,
+        );
+    }
+    const given = typeof provider.connection === "object" ? provider.connection : {};
+    const r = ConnectionSchema.safeParse({
+        ...given,
+        host: m[2].replace(/^\[|\]$/g, ""),
+        port: Number(m[3]),
+        ...(m[1] ? { user: m[1] } : {}),
+    });
+    if (!r.success) throw new Error(`cannot import ${id}: ${zodFailures(r.error.issues)[0]?.reason}`);
+    return { connection: r.data, rest };
 }
 
 /** Every message about a host names it; errors from the SSH layer already do, in their own words. */

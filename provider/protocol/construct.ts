@@ -19,11 +19,11 @@ export interface SdkInternals {
 }
 
 export function sdkInternals(): SdkInternals {
-    /* eslint-disable @typescript-eslint/no-var-requires */
+    /* eslint-disable @typescript-eslint/no-require-imports */
     const settings = require("@pulumi/pulumi/runtime/settings");
     const state = require("@pulumi/pulumi/runtime/state");
     const server = require("@pulumi/pulumi/provider/server");
-    /* eslint-enable @typescript-eslint/no-var-requires */
+    /* eslint-enable @typescript-eslint/no-require-imports */
     return {
         awaitFeatureSupport: settings.awaitFeatureSupport,
         waitForRPCs: settings.waitForRPCs,
@@ -37,17 +37,32 @@ export interface ConstructResult {
     state: Record<string, pulumi.Input<unknown>>;
 }
 
-export type ComponentConstructor = (name: string, inputs: Record<string, unknown>, opts: pulumi.ComponentResourceOptions) => Promise<ConstructResult>;
+export type ComponentConstructor = (
+    name: string,
+    inputs: Record<string, unknown>,
+    opts: pulumi.ComponentResourceOptions,
+) => Promise<ConstructResult>;
 
 export function makeConstruct(engineAddress: string | undefined, components: Record<string, ComponentConstructor>) {
     const sdk = sdkInternals();
-    return async (_req: providerPb.ConstructRequest, call: grpc.ServerUnaryCall<providerPb.ConstructRequest, providerPb.ConstructResponse>): Promise<providerPb.ConstructResponse> =>
+    return async (
+        _req: providerPb.ConstructRequest,
+        call: grpc.ServerUnaryCall<providerPb.ConstructRequest, providerPb.ConstructResponse>,
+    ): Promise<providerPb.ConstructResponse> =>
         sdk.withLocalStorage(async () => {
             const req = call.request;
             const ctor = components[req.getType()];
             if (!ctor) throw new Error(`unknown component type ${req.getType()}`);
             if (!engineAddress) throw new Error("construct needs the engine address the provider was started with");
-            pulumi.runtime.resetOptions(req.getProject(), req.getStack(), req.getParallel(), engineAddress, req.getMonitorendpoint(), req.getDryrun(), req.getOrganization());
+            pulumi.runtime.resetOptions(
+                req.getProject(),
+                req.getStack(),
+                req.getParallel(),
+                engineAddress,
+                req.getMonitorendpoint(),
+                req.getDryrun(),
+                req.getOrganization(),
+            );
             await sdk.awaitFeatureSupport();
             const cfg: Record<string, string> = {};
             for (const [k, v] of req.getConfigMap().entries()) cfg[k] = v;
@@ -58,16 +73,26 @@ export function makeConstruct(engineAddress: string | undefined, components: Rec
                 parent: req.getParent() ? new pulumi.DependencyResource(req.getParent()) : undefined,
                 dependsOn: req.getDependenciesList().map((u) => new pulumi.DependencyResource(u)),
                 protect: req.getProtect(),
-                aliases: req.getAliasesList().filter((a) => a.hasUrn()).map((a) => a.getUrn()),
+                aliases: req
+                    .getAliasesList()
+                    .filter((a) => a.hasUrn())
+                    .map((a) => a.getUrn()),
             };
             const result = await ctor(req.getName(), inputs, opts);
             const res = new providerPb.ConstructResponse();
             res.setUrn(await (pulumi.output(result.urn) as unknown as { promise(): Promise<string> }).promise());
-            const [serialized, deps] = await pulumi.runtime.serializeResourceProperties(`construct(${req.getType()}, ${req.getName()})`, result.state);
+            const [serialized, deps] = await pulumi.runtime.serializeResourceProperties(
+                `construct(${req.getType()}, ${req.getName()})`,
+                result.state,
+            );
             const depMap = res.getStatedependenciesMap();
             for (const [key, resources] of deps) {
                 const d = new providerPb.ConstructResponse.PropertyDependencies();
-                d.setUrnsList(await Promise.all([...resources].map((r) => (r.urn as unknown as { promise(): Promise<string> }).promise())));
+                d.setUrnsList(
+                    await Promise.all(
+                        [...resources].map((r) => (r.urn as unknown as { promise(): Promise<string> }).promise()),
+                    ),
+                );
                 depMap.set(key, d);
             }
             res.setState(Struct.fromJavaScript(serialized));

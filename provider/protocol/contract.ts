@@ -37,6 +37,11 @@ export interface Ctx {
 
 export type Props = Record<string, unknown>;
 
+/** What the provider was configured with: its resources' default connection, as given (maybe unknown). */
+export interface ProviderConfig {
+    connection?: unknown;
+}
+
 export interface ReadResult {
     id: string;
     outputs: Props;
@@ -50,11 +55,15 @@ export interface ResourceHandler {
     /** Whether the engine should read the resource (Read) before planning an update of it. */
     refreshBeforeUpdate?(outputs: Props): boolean;
     /** May read the host (a new resource checked against it at preview); `olds` is empty for a new resource. */
-    check(news: Props, unknownProps: Set<string>, olds: Props): CheckOutcome | Promise<CheckOutcome>;
+    check(news: Props, unknown: Set<string>, olds: Props, provider?: ProviderConfig): Promise<CheckOutcome>;
     diff(ctx: Ctx, req: { id: string; olds: Props; news: Props; unknownProps: Set<string> }): Promise<DiffResult>;
     create(ctx: Ctx, inputs: Props): Promise<{ id: string; outputs: Props }>;
     /** Returns undefined when the resource no longer exists. */
-    read(ctx: Ctx, req: { id: string; outputs: Props; inputs: Props }): Promise<ReadResult | undefined>;
+    /** Empty outputs and inputs: an import, with only the id to go on (and the provider's connection). */
+    read(
+        ctx: Ctx,
+        req: { id: string; outputs: Props; inputs: Props; provider?: ProviderConfig },
+    ): Promise<ReadResult | undefined>;
     update(ctx: Ctx, req: { id: string; olds: Props; news: Props }): Promise<Props>;
     delete(ctx: Ctx, req: { id: string; outputs: Props }): Promise<void>;
 }

@@ -61,8 +61,15 @@ export function secret(v: unknown): unknown {
  * Encodes outputs; `secretPaths` are dotted paths wrapped as secrets (a path that does not exist is
  * skipped), `secretProps` whole top-level properties.
  */
-export function encode(value: Record<string, unknown>, secretProps: Iterable<string> = [], secretPaths: string[] = []): Struct {
-    const copy = JSON.parse(JSON.stringify(value, (_k, v) => (v === undefined ? undefined : v))) as Record<string, unknown>;
+export function encode(
+    value: Record<string, unknown>,
+    secretProps: Iterable<string> = [],
+    secretPaths: string[] = [],
+): Struct {
+    const copy = JSON.parse(JSON.stringify(value, (_k, v) => (v === undefined ? undefined : v))) as Record<
+        string,
+        unknown
+    >;
     for (const path of secretPaths) {
         const parts = path.split(".");
         let node: unknown = copy;

@@ -26,9 +26,12 @@ export interface ResourceSpec {
     type: string;
     name: string;
     args: Record<string, unknown>;
-    connection?: Record<string, unknown>;
+    /** null: none, the provider's connection is used. */
+    connection?: Record<string, unknown> | null;
     /** Adopt an existing resource with this id (pulumi import). */
     import?: string;
+    /** An explicit provider of config `providers` (test/e2e/program). */
+    provider?: string;
 }
 
 /** A fresh stack of the e2e program with the given connection and resources. */

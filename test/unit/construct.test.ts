@@ -9,9 +9,17 @@ test("the SDK internals Construct relies on are there, at the pinned SDK version
     const pkg = JSON.parse(readFileSync(join(__dirname, "../../package.json"), "utf8"));
     expect(pkg.dependencies["@pulumi/pulumi"]).toMatch(/^\d+\.\d+\.\d+$/);
     const sdk = sdkInternals();
-    expect(Object.entries(sdk).filter(([, f]) => typeof f !== "function").map(([k]) => k)).toEqual([]);
+    expect(
+        Object.entries(sdk)
+            .filter(([, f]) => typeof f !== "function")
+            .map(([k]) => k),
+    ).toEqual([]);
     // The public API the rest of it uses.
-    for (const f of [pulumi.runtime.resetOptions, pulumi.runtime.setAllConfig, pulumi.runtime.serializeResourceProperties]) {
+    for (const f of [
+        pulumi.runtime.resetOptions,
+        pulumi.runtime.setAllConfig,
+        pulumi.runtime.serializeResourceProperties,
+    ]) {
         expect(typeof f).toBe("function");
     }
 });

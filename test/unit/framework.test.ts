@@ -220,6 +220,14 @@ describe("defineResource", () => {
         read: async (_c, { inputs, olds }) => ({ ...inputs, seen: olds.seen + 1 }),
         update: async (_c, { news }) => news,
         delete: async () => undefined,
+        import: {
+            format: "[user@]host:port:thing/NAME",
+            rest: /^thing\/([a-z]+)$/,
+            read: async (_c, connection, [, name]) => {
+                const inputs = Obj.parse({ connection, name });
+                return { inputs, outputs: { ...inputs, seen: 0 } };
+            },
+        },
     };
 
     test("errors name the host unless the SSH layer already did", async () => {
@@ -252,13 +260,37 @@ describe("defineResource", () => {
         });
     });
 
-    test("a resource without import fails an import with a message, before any host is contacted", async () => {
-        const read = jest.fn(base.read);
-        const h = defineResource({ ...base, read });
-        await expect(h.read(ctx, { id: "n", outputs: {}, inputs: {} })).rejects.toThrow(
-            /import needs the resource declared in the program/,
+    test("an id that does not parse fails showing the format, before any host is contacted", async () => {
+        const read = jest.fn(base.import.read);
+        const h = defineResource({ ...base, import: { ...base.import, read } });
+        const provider = { connection: conn };
+        for (const id of [
+            "thing/a",
+            "10.0.0.5:thing/a",
+            "10.0.0.5:22:other/a",
+            "a b:22:thing/a",
+            "10.0.0.5:22:thing/A",
+        ]) {
+            await expect(h.read(ctx, { id, outputs: {}, inputs: {}, provider })).rejects.toThrow(
+                `cannot import ${JSON.stringify(id)}: the id of a Thing is [user@]host:port:thing/NAME`,
+            );
+        }
+        await expect(h.read(ctx, { id: "10.0.0.5:22:thing/a", outputs: {}, inputs: {} })).rejects.toThrow(
+            /the provider's connection, and it has none .*`kernelhardening:connection`/,
         );
         expect(read).not.toHaveBeenCalled();
+    });
+
+    test("an import reads with the provider's connection, at the host, port and user of the id", async () => {
+        const h = defineResource(base);
+        const provider = { connection: { ...conn, hostKey: "ssh-ed25519 AAAAkey", sudo: true } };
+        const r = await h.read(ctx, { id: "kh@[fd00::5]:2222:thing/web", outputs: {}, inputs: {}, provider });
+        const connection = ConnectionSchema.parse({ ...provider.connection, host: "fd00::5", port: 2222, user: "kh" });
+        expect(r).toEqual({
+            id: "web",
+            inputs: { connection, name: "web", previewReadsHost: true },
+            outputs: { connection, name: "web", previewReadsHost: true, seen: 0 },
+        });
     });
 
     test("what a resource supports is checked by the compiler", () => {

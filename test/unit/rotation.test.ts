@@ -11,7 +11,7 @@ function fake(readError?: Error) {
     const h: ResourceHandler = {
         token: "t",
         secretPaths: [],
-        check: (news) => ({ inputs: news, failures: [] }),
+        check: async (news) => ({ inputs: news, failures: [] }),
         diff: async () => ({ changes: [] }),
         create: async () => ({ id: "x", outputs: {} }),
         read: async (_c, req) => {
@@ -63,7 +63,8 @@ describe("diff", () => {
         expect((await diffOf({ connection: conn }, { connection: { ...conn, privateKey: "KEY2" } })).changes).toHaveLength(1);
         expect((await diffOf({ connection: conn }, { connection: { ...conn, agentSocketPath: "/run/user/1000/ssh-agent.sock" } })).changes).toEqual([]);
         // Defaults filled in by check on one side only are the same connection.
-        expect((await diffOf({ connection: conn }, { connection: { ...conn, dialErrorLimit: 10 } })).changes).toEqual([]);
+        const withDefault = { connection: { ...conn, dialErrorLimit: 10 } };
+        expect((await diffOf({ connection: conn }, withDefault)).changes).toEqual([]);
         expect((await diffOf({ connection: conn }, { connection: conn })).changes).toEqual([]);
     });
 

@@ -104,6 +104,20 @@ export function renderPinFile(pins: Pins): string {
     return lines.join("\n") + "\n" + stanzas.join("\n");
 }
 
+/** The pins of a preferences file (apt_preferences(5) stanzas `Package`, `Pin: version`, `Pin-Priority`). */
+export function pinsInFile(text: string): Pins {
+    const pins: Pins = {};
+    for (const stanza of text.split(/\n\s*\n/)) {
+        const field = (name: string) => new RegExp(`^${name}:[ \\t]*(.+?)\\s*$`, "mi").exec(stanza)?.[1];
+        const pkg = field("Package");
+        const version = /^version\s+(\S+)$/.exec(field("Pin") ?? "")?.[1];
+        if (pkg && version && isPackageName(pkg) && isDebianVersion(version) && Number(field("Pin-Priority")) >= PIN_PRIORITY) {
+            pins[pkg] = version;
+        }
+    }
+    return sortPins(pins);
+}
+
 // What observe and apply exchange with the host (host.ts) and planning (plan.ts) works on.
 export interface ObservedPin {
     /** Set when the host lacks apt/dpkg: the package manager found instead, or "none". */

@@ -11,6 +11,7 @@ import {
     ObservedPin,
     PIN_FILE,
     Pins,
+    pinsInFile,
 } from "./model";
 import {
     diffPin,
@@ -65,6 +66,20 @@ async function applyAndVerify(
     const st = stateFromObservation(pins, after, previouslyHeld);
     for (const n of notices(st, after.aptError)) ctx.warn(n);
     return { ...inp, ...st };
+}
+
+/** The pins of our preferences file become the inputs (one version for all of them, when they share it). */
+async function importPin(ctx: Ctx, connection: Connection) {
+    const first = await observe(connection, []);
+    const pins = first.pinFile === null ? {} : pinsInFile(first.pinFile);
+    if (!Object.keys(pins).length) return undefined;
+    const obs = await observe(connection, Object.keys(pins));
+    const versions = [...new Set(Object.values(pins))];
+    const version = versions.length === 1 ? { version: versions[0] } : {};
+    const inputs = KernelPinInputsSchema.parse({ connection, packages: Object.keys(pins), ...version });
+    const st = stateFromObservation(pins, obs, nextPreviouslyHeld(pins, {}, [], obs));
+    for (const n of notices(st, obs.aptError)) ctx.warn(n);
+    return { inputs, outputs: { ...inputs, ...st } };
 }
 
 export const kernelPackagePinResource = defineResource({
@@ -157,5 +172,10 @@ export const kernelPackagePinResource = defineResource({
         ];
         if (left.length) throw new Error(`the pins were not removed: ${left.join("; ")}`);
         for (const p of olds.previouslyHeld) ctx.info(`${p} stays on hold: it was held before this resource pinned it`);
+    },
+    import: {
+        format: `[user@]host:port:${PIN_FILE}`,
+        rest: new RegExp(`^${PIN_FILE.replace(/[.]/g, "\\.")}$`),
+        read: importPin,
     },
 });

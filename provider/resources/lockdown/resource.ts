@@ -1,5 +1,5 @@
 // kernelhardening:index:Lockdown — observe -> plan -> apply -> verify.
-import { endpoint } from "../../ssh/connection";
+import { Connection, endpoint } from "../../ssh/connection";
 import { Ctx } from "../../protocol/contract";
 import { defineResource } from "../../framework/define";
 import { applyLockdown, observeLockdown } from "./host";
@@ -12,8 +12,10 @@ import {
     Persistence,
 } from "./model";
 import {
+    choosePersistence,
     diffLockdown,
     driftWarning,
+    persistedState,
     planApply,
     planDelete,
     rebootWarning,
@@ -44,6 +46,18 @@ function describeAction(a: string): string {
     if (a === "mounted") return "mounted securityfs on /sys/kernel/security";
     if (a.startsWith("raised ")) return `raised lockdown from ${a.slice(7)}`;
     return a;
+}
+
+/** The level persisted for the next boot, else the one in force; none of either is nothing to import. */
+async function importLockdown(_ctx: Ctx, connection: Connection) {
+    const obs = await observeLockdown(connection);
+    const choice = choosePersistence(obs);
+    const persisted = "error" in choice ? null : persistedState(choice.persistence, obs).mode;
+    const current = obs.lockdownFile === null ? undefined : parseLockdownFile(obs.lockdownFile)?.current;
+    const mode = persisted && persisted !== "none" ? persisted : current !== "none" ? current : undefined;
+    if (!mode) return undefined;
+    const inputs = LockdownInputsSchema.parse({ connection, mode });
+    return { inputs, outputs: { ...inputs, ...stateFromObservation(inputs.mode, obs, null) } };
 }
 
 export const lockdownResource = defineResource({
@@ -92,4 +106,5 @@ export const lockdownResource = defineResource({
             if (warning) ctx.warn(`${where}: ${warning}`);
         }
     },
+    import: { format: "[user@]host:port:lockdown", rest: /^lockdown$/, read: importLockdown },
 });

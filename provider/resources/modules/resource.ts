@@ -1,9 +1,10 @@
 // kernelhardening:index:ModuleBlocklist — kernel modules that may not be loaded, via /etc/modprobe.d.
-import { endpoint } from "../../ssh/connection";
+import { Connection, endpoint } from "../../ssh/connection";
 import { Ctx } from "../../protocol/contract";
 import { defineResource } from "../../framework/define";
 import { applyBlocklist, observeBlocklist } from "./host";
 import {
+    blockedIn,
     BlocklistInputs,
     BlocklistInputsSchema,
     BlocklistObject,
@@ -21,10 +22,21 @@ function recorded(ctx: Ctx, inp: BlocklistInputs, st: BlocklistState) {
 }
 
 async function apply(ctx: Ctx, inp: BlocklistInputs) {
-    const st = stateFromObservation(inp, await applyBlocklist(inp.connection, inp.file, renderBlocklist(inp.modules), inp.adopt));
+    const obs = await applyBlocklist(inp.connection, inp.file, renderBlocklist(inp.modules), inp.adopt);
+    const st = stateFromObservation(inp, obs);
     const bad = unverified(inp, st);
     if (bad.length) throw new Error(bad.join("; "));
     return recorded(ctx, inp, st);
+}
+
+/** The modules a file blocks both ways become the inputs; a file that blocks none is nothing to import. */
+async function importBlocklist(ctx: Ctx, connection: Connection, [, file]: RegExpExecArray) {
+    const obs = await observeBlocklist(connection, file);
+    if (obs.file === null) return undefined;
+    const modules = blockedIn(obs.file);
+    if (!modules.length) throw new Error(`/etc/modprobe.d/${file} blocks no module (blacklist and install lines)`);
+    const inputs = BlocklistInputsSchema.parse({ connection, file, modules });
+    return { inputs, outputs: recorded(ctx, inputs, stateFromObservation(inputs, obs)) };
 }
 
 export const moduleBlocklistResource = defineResource({
@@ -42,5 +54,10 @@ export const moduleBlocklistResource = defineResource({
     async delete(_ctx, { id, inputs }) {
         if (!inputs) throw new Error(`cannot delete ${id}: the recorded inputs are not valid`);
         await applyBlocklist(inputs.connection, inputs.file, "delete");
+    },
+    import: {
+        format: "[user@]host:port:/etc/modprobe.d/NAME.conf",
+        rest: /^\/etc\/modprobe\.d\/([A-Za-z0-9_][A-Za-z0-9_.+-]{0,250}\.conf)$/,
+        read: importBlocklist,
     },
 });

@@ -1,6 +1,5 @@
 // kernelhardening:index:Sysctl — read -> plan -> apply -> verify.
-import { readFileSync } from "fs";
-import { ConnectionSchema, endpoint } from "../../ssh/connection";
+import { Connection, endpoint } from "../../ssh/connection";
 import { Ctx } from "../../protocol/contract";
 import { defineResource } from "../../framework/define";
 import { applySysctl, observeSysctl } from "./host";
@@ -77,43 +76,21 @@ export const sysctlResource = defineResource({
         }
         await applySysctl(inputs.connection, planDelete(inputs.file, restorable));
     },
-    import: importSysctl,
+    import: {
+        format: "[user@]host:port:/etc/sysctl.d/NAME.conf",
+        rest: /^\/etc\/sysctl\.d\/([A-Za-z0-9_][A-Za-z0-9_.+-]{0,250}\.conf)$/,
+        read: importSysctl,
+    },
 });
 
-/**
- * Import: the id names the host and file (`[user@]host:port:/etc/sysctl.d/NAME.conf`); the engine
- * sends nothing else, so credentials come from the environment as for ssh(1): the SSH agent, or
- * KERNELHARDENING_IMPORT_KEY (a private key file), and host keys from ~/.ssh/known_hosts or
- * KERNELHARDENING_KNOWN_HOSTS.
- */
-async function importSysctl(ctx: Ctx, id: string) {
-    const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+):(\d+):\/etc\/sysctl\.d\/([^/]+)$/.exec(id);
-    if (!m) throw new Error(`cannot import ${JSON.stringify(id)}: expected [user@]host:port:/etc/sysctl.d/NAME.conf`);
-    const keyFile = process.env.KERNELHARDENING_IMPORT_KEY;
-    const connection = ConnectionSchema.parse({
-        host: m[2].replace(/^\[|\]$/g, ""),
-        port: Number(m[3]),
-        user: m[1] ?? "root",
-        ...(keyFile ? { privateKey: readFileSync(keyFile, "utf8") } : {}),
-        ...(process.env.KERNELHARDENING_KNOWN_HOSTS ? { knownHostsPath: process.env.KERNELHARDENING_KNOWN_HOSTS } : {}),
-    });
-    const first = await observeSysctl(connection, m[4], []);
+async function importSysctl(ctx: Ctx, connection: Connection, [, file]: RegExpExecArray) {
+    const first = await observeSysctl(connection, file, []);
     if (first.file === null) return undefined;
     const own = parseOwnFile(first.file);
     const entries = Object.fromEntries([...parseConf(first.file).values()].map((l) => [l.key, l.value]));
-    const inputs = SysctlInputsSchema.parse({
-        connection,
-        file: m[4],
-        entries,
-        comment: own.comment,
-        allowOneWayKeys: true,
-    });
+    const inputs = SysctlInputsSchema.parse({ connection, file, entries, comment: own.comment, allowOneWayKeys: true });
     const obs = await observeSysctl(connection, inputs.file, Object.keys(inputs.entries));
     // What was in force before this file is unknowable now; delete keeps today's live values.
-    // The connection used for the import (credentials stay secrets) lets refreshes work until the
-    // program's own connection replaces it at the next update.
-    return {
-        inputs,
-        outputs: recorded(ctx, inputs, stateFromObservation(inputs, obs, nextPreviousValues(inputs.entries, obs, {}))),
-    };
+    const previous = nextPreviousValues(inputs.entries, obs, {});
+    return { inputs, outputs: recorded(ctx, inputs, stateFromObservation(inputs, obs, previous)) };
 }
