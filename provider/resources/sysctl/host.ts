@@ -27,14 +27,14 @@ export class KernelRejected extends Error {
 }
 
 /** /proc/sys mounted read-only (a container, say): no key can be set on this host. */
-export class ReadOnlyProcSys extends HostError {
+class ReadOnlyProcSys extends HostError {
     constructor(where: string, key: string) {
         super(`${where}: /proc/sys is read-only on this host (mounted read-only, as in a container), so ${key} cannot be set; nothing was persisted`);
     }
 }
 
 /** Our drop-in's name is taken by a file this provider did not write. */
-export class ForeignFile extends HostError {
+class ForeignFile extends HostError {
     constructor(where: string, path: string) {
         super(
             `${where}: ${path} exists and was not written by this provider (no "Managed by Pulumi" header); it was left ` +
