@@ -55,9 +55,13 @@ observe() {
   [ -f "$KCMDLINE" ] && emit kcmdline "$(b64file "$KCMDLINE")"
   if command -v kernel-install >/dev/null 2>&1; then
     emit kernelinstall
-    if info=$(kernel-install inspect 2>/dev/null); then
-      layout=$(printf '%s\n' "$info" | sed -n 's/^KERNEL_INSTALL_LAYOUT: *//p')
-      broot=$(printf '%s\n' "$info" | sed -n 's/^KERNEL_INSTALL_BOOT_ROOT: *//p')
+    kimg=/lib/modules/$(uname -r)/vmlinuz
+    [ -f "$kimg" ] || kimg=/boot/vmlinuz-$(uname -r)
+    # systemd >= 254 fails a bare inspect when the image is not in /usr/lib/modules (Debian 13), and
+    # prints KERNEL_INSTALL_X=v under "Plugin Environment:"; 252 prints "KERNEL_INSTALL_X: v".
+    if info=$(kernel-install inspect "$(uname -r)" "$kimg" 2>/dev/null); then
+      layout=$(printf '%s\n' "$info" | sed -n 's/^.*KERNEL_INSTALL_LAYOUT[:=] *//p' | head -n 1)
+      broot=$(printf '%s\n' "$info" | sed -n 's/^.*KERNEL_INSTALL_BOOT_ROOT[:=] *//p' | head -n 1)
       emit kilayout "$(b64str "$layout")"
       if [ "$layout" = bls ] && [ -n "$broot" ]; then
         for e in "$broot"/loader/entries/*"$(uname -r)"*.conf; do
