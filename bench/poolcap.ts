@@ -25,7 +25,7 @@ async function main() {
     const times = await Promise.all(
         hosts.map(async (h) => {
             const c = { host: "127.0.0.1", port: h.port, user: "root", privateKey, hostKey: h.hostKey, dialErrorLimit: 3, perDialTimeout: 30, insecureIgnoreHostKey: false };
-            await pool.exec(c, "true", "", "poolcap");
+            await pool.run(c, "true", { label: "poolcap" });
             return (performance.now() - t0) / 1000;
         }),
     );
