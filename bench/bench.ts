@@ -365,7 +365,9 @@ class Ours implements Tool {
             e.last = Math.max(e.last, l.t);
             byPid.set(l.pid, e);
         }
-        const pidsPerHost = Object.keys(perHost).map((h) => new Set(lines.filter((l) => l.host === h).map((l) => l.pid)).size);
+        const s = (t: number) => (t - t0) / 1000;
+        const pidsOf = (h: string) => new Set(lines.filter((l) => l.host === h).map((l) => l.pid)).size;
+        const pidsPerHost = Object.keys(perHost).map(pidsOf);
         return {
             r,
             extra: {
@@ -376,7 +378,9 @@ class Ours implements Tool {
                 traceOps: ops,
                 pidsPerHost,
                 // In start order: the engine's phases (preview, update) each get their own processes.
-                cmdsByPid: [...byPid.values()].sort((a, b) => a.first - b.first).map((e) => ({ cmds: e.cmds, hosts: e.hosts.size, first: (e.first - t0) / 1000, last: (e.last - t0) / 1000 })),
+                cmdsByPid: [...byPid.values()]
+                    .sort((a, b) => a.first - b.first)
+                    .map((e) => ({ cmds: e.cmds, hosts: e.hosts.size, first: s(e.first), last: s(e.last) })),
                 providerProcs: rssKb.length,
                 providerTotalMB: rssKb.reduce((a, b) => a + b, 0) / 1024,
                 providerPeakMB: rssKb.length ? Math.max(...rssKb) / 1024 : undefined,
@@ -640,7 +644,13 @@ async function fleetStacks(cliDir: string, hosts: Host[], keyFile: string, k: nu
     return {
         ok,
         detail: `${k} stack(s): ${summary ? Object.entries(summary.changes).map(([c, x]) => `${x} ${c}`).join(", ") : "no summary"}` + (ok ? "" : "\n" + r.out.slice(-2000)),
-        extra: { traceCmds: perHost, slices: k, providerProcs: rssKb.length, providerPeakMB: rssKb.length ? Math.max(...rssKb) / 1024 : undefined, providerTotalMB: rssKb.reduce((a, b) => a + b, 0) / 1024 },
+        extra: {
+            traceCmds: perHost,
+            slices: k,
+            providerProcs: rssKb.length,
+            providerPeakMB: rssKb.length ? Math.max(...rssKb) / 1024 : undefined,
+            providerTotalMB: rssKb.reduce((a, b) => a + b, 0) / 1024,
+        },
     };
 }
 
@@ -697,7 +707,7 @@ async function floor(hosts: Host[], keyFile: string, script: "observe" | "apply"
 // ---------------------------------------------------------------------------------------------
 interface Sample {
     tool: string;
-    /** noop-up: plain `pulumi up --yes`; preview: plain `pulumi preview`; onestack/manystacks: examples/fleet driver. */
+    /** noop-up: plain `pulumi up --yes`; preview: plain `pulumi preview`; onestack/manystacks: examples/fleet. */
     scenario: "first" | "noop" | "noop-up" | "plan" | "preview" | "onestack" | "manystacks";
     /** An engine knob on the no-op (--knobs), reported apart from the main table. */
     variant?: string;
@@ -802,7 +812,10 @@ async function main() {
             const res = await fn();
             const wall = (performance.now() - t0) / 1000;
             const c = fleet.sshdCounts(hosts, marks);
-            samples.push({ tool: tool.name, scenario, variant, n, latency, rep, wall, ok: res.ok, detail: res.detail, sshdCmds: c.cmds, sshdConns: c.conns, extra: res.extra, load: loadavg()[0] });
+            const { detail, extra } = res;
+            const counts = { sshdCmds: c.cmds, sshdConns: c.conns };
+            const load = loadavg()[0];
+            samples.push({ tool: tool.name, scenario, variant, n, latency, rep, wall, ok: res.ok, detail, ...counts, extra, load });
             save();
             log(`${tool.name.padEnd(8)} N=${n} ${latency}ms ${scenario.padEnd(5)}${variant ? ` [${variant}]` : ""} #${rep + 1}: ${wall.toFixed(2)} s ${res.ok ? "ok" : "WRONG"} (${res.detail.split("\n")[0]}; ${Math.max(...c.cmds)} cmds/host)`);
             if (!res.ok) log(res.detail);

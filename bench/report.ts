@@ -70,7 +70,8 @@ const PEER_OF: Record<string, string> = { "noop-up": "noop", preview: "plan", on
 const TOOL: Record<string, string> = { ours: "ours", ansible: "Ansible", pyinfra: "pyinfra" };
 
 function pick(tool: string, scenario: string, n: number, latency: number, variant?: string) {
-    return res.samples.filter((s) => s.tool === tool && s.scenario === scenario && s.n === n && s.latency === latency && s.variant === variant);
+    const same = (s: Sample) => s.tool === tool && s.scenario === scenario && s.n === n && s.latency === latency;
+    return res.samples.filter((s) => same(s) && s.variant === variant);
 }
 
 /** "1" when every host saw the same count in every run, else "min–max". */
@@ -206,7 +207,8 @@ for (const scenario of ["noop", "noop-up", "plan", "preview"]) {
     const perPhase = rows.filter((r) => Number.isFinite(r.traceMax)).map((r) => ({ r, v: r.traceMax / PHASES[r.scenario] }));
     const worst = perPhase.sort((a, b) => b.v - a.v)[0];
     if (worst) {
-        const desc = SCENARIOS.filter((s) => rows.some((r) => r.scenario === s && Number.isFinite(r.traceMax))).map((s) => {
+        const counted = (s: string) => rows.some((r) => r.scenario === s && Number.isFinite(r.traceMax));
+        const desc = SCENARIOS.filter(counted).map((s) => {
             const rr = rows.filter((r) => r.scenario === s && Number.isFinite(r.traceMax));
             return `${SCEN[s]}: ${Math.max(...rr.map((r) => r.traceMax))} command(s) per host in ${PHASES[s]} phase(s)`;
         });

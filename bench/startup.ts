@@ -70,7 +70,8 @@ function shFiles(dir: string): string[] {
 async function makeBundle(name: string, external: string[]): Promise<string> {
     const dir = join(__dirname, "out", "bundle", name);
     mkdirSync(dir, { recursive: true });
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // esbuild comes with tsx; loaded only here, for this measurement.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const esbuild = require("esbuild") as { build(o: Record<string, unknown>): Promise<unknown> };
     const outfile = join(dir, "main.js");
     await esbuild.build({ entryPoints: [join(ROOT, "dist/provider/main.js")], bundle: true, platform: "node", target: "node20", minify: true, outfile, logLevel: "error", external: ["*.node", ...external] });
@@ -128,7 +129,8 @@ async function main() {
         }
     }
     for (const [name, ss] of Object.entries(samples)) {
-        out[name] = { wall: median(ss.map((s) => s.wall)), files: median(ss.map((s) => s.files)), rssMB: median(ss.map((s) => s.rssMB)), reps: ss.length };
+        const m = (k: keyof Sample) => median(ss.map((s) => s[k]));
+        out[name] = { wall: m("wall"), files: m("files"), rssMB: m("rssMB"), reps: ss.length };
         process.stdout.write(`${name.padEnd(36)} ready in ${out[name].wall.toFixed(3)} s (median of ${ss.length}), ${out[name].files} module files, ${out[name].rssMB.toFixed(0)} MB RSS\n`);
     }
     if (jsonOut) writeFileSync(jsonOut, JSON.stringify(out, null, 1));

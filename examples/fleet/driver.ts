@@ -5,7 +5,8 @@
 //
 //   PULUMI_CONFIG_PASSPHRASE=... npx tsx examples/fleet/driver.ts preview|up|refresh|destroy
 //       [--inventory FILE]     the inventory (default: inventory.json next to this file)
-//       [--state DIR]          local file backend, per-run project and logs (default: .fleet-state next to the inventory)
+//       [--state DIR]          local file backend, per-run project and logs
+//                              (default: .fleet-state next to the inventory)
 //       [--stacks K]           stacks run at once (default 4)
 //       [--parallel P]         the engine's --parallel within each stack (default: 2 x the slice's hosts, at least 4)
 //       [--only a,b]           only these slices
@@ -33,7 +34,9 @@ const Host = z.object({
 const Inventory = z.object({
     settings: z.object({
         privateKeyPath: z.string().min(1),
-        sysctl: z.object({ file: z.string(), entries: z.record(z.string(), z.string()), comment: z.string().optional() }).optional(),
+        sysctl: z
+            .object({ file: z.string(), entries: z.record(z.string(), z.string()), comment: z.string().optional() })
+            .optional(),
         hardening: z
             .object({
                 profile: z.string().optional(),
@@ -138,7 +141,13 @@ async function bounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise
     return out;
 }
 
-async function runSlice(o: DriverOptions, inv: Inventory, work: string, cmd: PulumiCommand, slice: string): Promise<SliceResult> {
+async function runSlice(
+    o: DriverOptions,
+    inv: Inventory,
+    work: string,
+    cmd: PulumiCommand,
+    slice: string,
+): Promise<SliceResult> {
     const hosts = inv.slices[slice];
     const log = join(o.stateDir, "logs", `${slice}-${o.action}.log`);
     writeFileSync(log, "");
@@ -156,9 +165,10 @@ async function runSlice(o: DriverOptions, inv: Inventory, work: string, cmd: Pul
             { stackName: slice, workDir: work },
             { pulumiCommand: cmd, envVars: { PULUMI_BACKEND_URL: `file://${join(o.stateDir, "backend")}` } },
         );
+        const keyPath = resolve(dirname(o.inventoryPath), inv.settings.privateKeyPath);
         await stack.setAllConfig({
             hosts: { value: JSON.stringify(hosts) },
-            settings: { value: JSON.stringify({ ...inv.settings, privateKeyPath: resolve(dirname(o.inventoryPath), inv.settings.privateKeyPath) }) },
+            settings: { value: JSON.stringify({ ...inv.settings, privateKeyPath: keyPath }) },
         });
         const parallel = o.parallel ?? Math.max(4, 2 * hosts.length);
         const common = { parallel, onOutput, color: "never" as const };
@@ -192,7 +202,8 @@ async function drive(o: DriverOptions): Promise<Summary> {
     const results = await bounded(slices, o.stacks, (s) => runSlice(o, inv, work, cmd, s));
     const changes: Record<string, number> = {};
     for (const r of results) for (const [k, n] of Object.entries(r.changes)) changes[k] = (changes[k] ?? 0) + n;
-    const summary: Summary = { action: o.action, ok: results.every((r) => r.ok), slices: results, seconds: (performance.now() - t0) / 1000, changes };
+    const seconds = (performance.now() - t0) / 1000;
+    const summary: Summary = { action: o.action, ok: results.every((r) => r.ok), slices: results, seconds, changes };
     writeFileSync(join(o.stateDir, `summary-${o.action}.json`), JSON.stringify(summary, null, 1));
     return summary;
 }
