@@ -6,7 +6,7 @@ import { parseArgs } from "util";
 import { ConnectionSchema } from "../ssh/connection";
 import { pool } from "../ssh/pool";
 import { auditHost } from "../functions/audit";
-import { Finding, Severity } from "../resources/audit/checks";
+import { Finding, Severity } from "../audit/audit";
 import { formatTable } from "./table";
 
 const USAGE = `usage: kernelhardening audit [user@]host[:port] [options]

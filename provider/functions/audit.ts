@@ -1,8 +1,8 @@
 // kernelhardening:index:audit — how a host stands against the post's and KSPP's advice.
 import { ConnectionSchema } from "../ssh/connection";
 import { zodFailures } from "../resources/types";
-import { readFacts } from "../resources/audit/host";
-import { audit, failsAtOrAbove, Severity, summarize } from "../resources/audit/checks";
+import { readFacts } from "../audit/read";
+import { audit, failsAtOrAbove, Severity, summarize } from "../audit/audit";
 import { FunctionHandler } from "./types";
 import { z } from "zod/v4";
 
