@@ -1,5 +1,6 @@
 // Reads every fact the audit needs in one SSH round trip (facts.sh), and the same facts from the
 // machine itself or from files on disk (the CLI's --local and --config).
+import { spawnSync } from "child_process";
 import { Connection, endpoint } from "../ssh/connection";
 import { HostError, pool } from "../ssh/pool";
 import { encodeRecords, parseRecords, unb64 } from "../host/records";
@@ -70,6 +71,14 @@ export async function readFacts(c: Connection): Promise<HostFacts> {
     if (res.code !== 0) {
         throw new HostError(`${endpoint(c)}: reading kernel facts failed (exit ${res.code}): ${res.stderr.trim().slice(0, 2000)}`);
     }
+    return factsFromRecords(parseRecords(res.stdout));
+}
+
+/** The same script run on this machine, without SSH (the CLI's --local). */
+export function readLocalFacts(): HostFacts {
+    const res = spawnSync("sh", ["-c", AUDIT_SCRIPT], { input: auditInput(), maxBuffer: 64 << 20 });
+    if (res.error) throw res.error;
+    if (res.status !== 0) throw new Error(`reading kernel facts failed (exit ${res.status}): ${res.stderr.toString().trim().slice(0, 2000)}`);
     return factsFromRecords(parseRecords(res.stdout));
 }
 

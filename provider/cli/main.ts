@@ -5,11 +5,15 @@ import { readFileSync } from "fs";
 import { parseArgs } from "util";
 import { ConnectionSchema } from "../ssh/connection";
 import { pool } from "../ssh/pool";
-import { auditHost } from "../functions/audit";
+import { auditFacts, auditHost } from "../functions/audit";
+import { HostFacts } from "../audit/facts";
+import { factsFromFiles, readLocalFacts } from "../audit/read";
 import { Finding, Severity } from "../audit/audit";
-import { formatTable } from "./table";
+import { escapeControls, formatTable } from "./table";
 
 const USAGE = `usage: kernelhardening audit [user@]host[:port] [options]
+       kernelhardening audit --local [options]            this machine, without SSH
+       kernelhardening audit --config FILE [--cmdline FILE] [--sysctl FILE] [--arch x86_64|arm64] [options]
 
 options:
   -p, --port N                 SSH port (default 22)
@@ -40,21 +44,37 @@ export async function main(argv: string[]): Promise<number> {
             json: { type: "boolean" },
             "fail-on": { type: "string" },
             "failures-only": { type: "boolean" },
+            local: { type: "boolean" },
+            config: { type: "string" },
+            cmdline: { type: "string" },
+            sysctl: { type: "string" },
+            arch: { type: "string" },
             help: { type: "boolean", short: "h" },
         },
     });
-    if (values.help || positionals[0] !== "audit" || positionals.length !== 2) {
+    const offline = values.local === true || values.config !== undefined;
+    if (values.help || positionals[0] !== "audit" || positionals.length !== (offline ? 1 : 2)) {
         process.stderr.write(USAGE + "\n");
         return values.help ? 0 : 2;
-    }
-    const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(positionals[1]);
-    if (!m) {
-        process.stderr.write(`kernelhardening: cannot read the target ${JSON.stringify(positionals[1])}\n${USAGE}\n`);
-        return 2;
     }
     const failOn = (values["fail-on"] ?? "high") as Severity;
     if (!["low", "medium", "high", "critical"].includes(failOn)) {
         process.stderr.write(`kernelhardening: --fail-on must be low, medium, high or critical\n`);
+        return 2;
+    }
+    if (offline) {
+        let result;
+        try {
+            result = auditFacts(offlineFacts(values), failOn);
+        } catch (err) {
+            process.stderr.write(`kernelhardening: ${escapeControls((err as Error).message)}\n`);
+            return 2;
+        }
+        return report(result, values, failOn);
+    }
+    const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(positionals[1]);
+    if (!m) {
+        process.stderr.write(`kernelhardening: cannot read the target ${JSON.stringify(positionals[1])}\n${USAGE}\n`);
         return 2;
     }
     const parsed = ConnectionSchema.safeParse({
@@ -76,19 +96,32 @@ export async function main(argv: string[]): Promise<number> {
     try {
         result = await auditHost(parsed.data, failOn);
     } catch (err) {
-        process.stderr.write(`kernelhardening: ${(err as Error).message}\n`);
+        process.stderr.write(`kernelhardening: ${escapeControls((err as Error).message)}\n`);
         return 2;
     } finally {
         pool.closeAll();
     }
-    const shown: Finding[] = values["failures-only"] ? result.findings.filter((f) => f.status === "fail") : result.findings;
+    return report(result, values, failOn);
+}
+
+type Result = ReturnType<typeof auditFacts>;
+
+function offlineFacts(values: { local?: boolean; config?: string; cmdline?: string; sysctl?: string; arch?: string }): HostFacts {
+    if (values.local) return readLocalFacts();
+    const read = (p: string | undefined) => (p === undefined ? undefined : readFileSync(p, "utf8"));
+    const f = factsFromFiles({ config: read(values.config)!, cmdline: read(values.cmdline), sysctl: read(values.sysctl), source: values.config! });
+    if (values.arch) f.arch = values.arch;
+    return f;
+}
+
+function report(result: Result, values: { json?: boolean; "failures-only"?: boolean }, failOn: Severity): number {    const shown: Finding[] = values["failures-only"] ? result.findings.filter((f) => f.status === "fail") : result.findings;
     if (values.json) {
         process.stdout.write(JSON.stringify({ ...result, findings: shown }, null, 2) + "\n");
     } else {
         process.stdout.write(formatTable(shown, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }) + "\n");
         const s = result.summary;
         process.stdout.write(
-            `\n${result.kernelRelease ?? "unknown kernel"} (config: ${result.kconfigSource ?? "not found"}, lockdown: ${result.lockdown ?? "unknown"}): ${s.pass} pass, ${s.fail} fail, ${s.unknown} unknown; ${result.failures.length} failing at or above ${failOn}\n`,
+            `\n${escapeControls(`${result.kernelRelease ?? "unknown kernel"} (config: ${result.kconfigSource ?? "not found"}`)}, lockdown: ${result.lockdown ?? "unknown"}): ${s.pass} pass, ${s.fail} fail, ${s.unknown} unknown; ${result.failures.length} failing at or above ${failOn}\n`,
         );
     }
     return result.failures.length > 0 ? 1 : 0;
