@@ -2,7 +2,7 @@
 // Pure: the host's supported keys come in as data.
 import { z } from "zod/v4";
 import { ConnectionSchema } from "../../ssh/connection";
-import { normaliseKey, normaliseValue, ONE_WAY_KEYS } from "../../resources/sysctl/model";
+import { locksOneWay, normaliseKey, normaliseValue } from "../../resources/sysctl/model";
 import { meetsRule, SYSCTL_RULES } from "../../audit/rules/sysctl";
 
 /** The recommended value a profile sets for each key, from the audit's own rule table (one source). */
@@ -93,7 +93,7 @@ export function resolveProfile(
     const leftAlone: string[] = [];
     for (const [k, v] of Object.entries(wanted)) {
         const now = current[k];
-        const profileV = k in ONE_WAY_KEYS && ONE_WAY_KEYS[k] === v && !inp.allowOneWay ? WITHOUT_ONE_WAY[k] ?? v : v;
+        const profileV = locksOneWay(k, v) && !inp.allowOneWay ? WITHOUT_ONE_WAY[k] ?? v : v;
         if (inp.exact || overridden.has(k) || now === null || now === undefined || !stricterThan(k, now, profileV)) continue;
         leftAlone.push(`${k}=${normaliseValue(now)} (stricter than the profile's ${profileV}; exact: true sets it)`);
         delete wanted[k];
@@ -104,7 +104,7 @@ export function resolveProfile(
     const unsupportedKeys: string[] = [];
     const oneWayApplied: string[] = [];
     for (const [k, v] of Object.entries(wanted).sort(([a], [b]) => (a < b ? -1 : 1))) {
-        const oneWay = ONE_WAY_KEYS[k] === v;
+        const oneWay = locksOneWay(k, v);
         if (oneWay && !inp.allowOneWay) {
             skippedOneWay.push(`${k}=${v}`);
             const fallback = WITHOUT_ONE_WAY[k];
