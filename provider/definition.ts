@@ -7,7 +7,6 @@ import { moduleBlocklistResource } from "./resources/modules/resource";
 import { lockdownResource } from "./resources/lockdown/resource";
 import { kernelPackagePinResource } from "./resources/kernelpin/resource";
 import { auditFunction } from "./functions/audit";
-import { withConnectionRotation } from "./resources/common";
 import type * as construct from "./protocol/construct";
 import type * as hardening from "./components/hardening/component";
 
@@ -34,12 +33,7 @@ export function definition(engineAddress?: string): ProviderDefinition {
         name: PROVIDER_NAME,
         version: JSON.parse(schema).version,
         schema,
-        resources: [
-            sysctlResource,
-            moduleBlocklistResource,
-            lockdownResource,
-            kernelPackagePinResource,
-        ].map(withConnectionRotation),
+        resources: [sysctlResource, moduleBlocklistResource, lockdownResource, kernelPackagePinResource],
         functions: [
             auditFunction,
         ],

@@ -2,7 +2,8 @@
 // machine itself or from files on disk (the CLI's --local and --config).
 import { spawnSync } from "child_process";
 import { Connection, endpoint } from "../ssh/connection";
-import { HostError, pool } from "../ssh/pool";
+import { HostError } from "../ssh/pool";
+import { runScript } from "../host/run";
 import { encodeRecords, parseRecords, unb64 } from "../host/records";
 import { shellScript } from "../host/scripts";
 import { procPath } from "../resources/sysctl/model";
@@ -67,7 +68,7 @@ export function auditInput(): string {
 }
 
 export async function readFacts(c: Connection): Promise<HostFacts> {
-    const res = await pool.exec(c, AUDIT_SCRIPT, auditInput(), "audit.read");
+    const res = await runScript(c, AUDIT_SCRIPT, auditInput(), "audit.read");
     if (res.code !== 0) {
         throw new HostError(`${endpoint(c)}: reading kernel facts failed (exit ${res.code}): ${res.stderr.trim().slice(0, 2000)}`);
     }

@@ -9,8 +9,10 @@ import * as providerPb from "@pulumi/pulumi/proto/provider_pb";
 import * as pluginPb from "@pulumi/pulumi/proto/plugin_pb";
 import { EngineLogger } from "./engine";
 import { decode, encode } from "./values";
-import { Ctx, ResourceHandler } from "../resources/types";
+import { Ctx, ResourceHandler } from "./contract";
 import { FunctionHandler } from "../functions/types";
+import { sanitize } from "../ssh/redact";
+import { pool } from "../ssh/pool";
 
 export interface ProviderDefinition {
     name: string;
@@ -33,7 +35,8 @@ function unary<Req, Res>(fn: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) =>
             (res) => callback(null, res),
             (err: Error) => {
                 const code = err instanceof UserError ? err.code : grpc.status.UNKNOWN;
-                callback({ code, details: err.message, message: err.message } as grpc.ServiceError, null);
+                const message = sanitize(err.message); // the one exit of errors: no secret, no control character
+                callback({ code, details: message, message } as grpc.ServiceError, null);
             },
         );
     };
@@ -64,10 +67,9 @@ export function makeService(def: ProviderDefinition, engine: EngineLogger): prov
         if (!h) throw new UserError(grpc.status.INVALID_ARGUMENT, `unknown resource type ${t}`);
         return h;
     };
-    const ctx = (urn: string, preview = false): Ctx => ({
+    const ctx = (urn: string): Ctx => ({
         warn: (m) => engine.log("warning", m, urn),
         info: (m) => engine.log("info", m, urn),
-        preview,
     });
     const out = (h: ResourceHandler, props: Record<string, unknown>, secretProps: Iterable<string>) => encode(props, secretProps, h.secretPaths);
     const unimplemented = (what: string) =>
@@ -85,7 +87,7 @@ export function makeService(def: ProviderDefinition, engine: EngineLogger): prov
         getMapping: unary(async () => new providerPb.GetMappingResponse()),
         getMappings: unary(async () => new providerPb.GetMappingsResponse()),
         attach: unary(async () => new Empty()),
-        cancel: unary(async () => new Empty()),
+        cancel: unary(async () => (pool.cancel(), new Empty())), // running commands finish; no new one starts
         getPluginInfo: unary(async () => new pluginPb.PluginInfo().setVersion(def.version)),
         getSchema: unary(async () => new providerPb.GetSchemaResponse().setSchema(def.schema)),
         checkConfig: unary(async (req: providerPb.CheckRequest) => new providerPb.CheckResponse().setInputs(req.getNews())),
@@ -108,7 +110,7 @@ export function makeService(def: ProviderDefinition, engine: EngineLogger): prov
             const h = handlerFor(req.getUrn(), req.getType());
             const olds = decode(req.getOlds());
             const news = decode(req.getNews());
-            const result = await h.diff(ctx(req.getUrn(), true), { id: req.getId(), olds: olds.value, news: news.value, unknownProps: news.unknownProps });
+            const result = await h.diff(ctx(req.getUrn()), { id: req.getId(), olds: olds.value, news: news.value, unknownProps: news.unknownProps });
             const res = new providerPb.DiffResponse();
             const ignored = new Set(req.getIgnorechangesList());
             const changes = result.changes.filter((c) => !ignored.has(c.path) && !ignored.has(c.path.split(/[.[]/)[0]));

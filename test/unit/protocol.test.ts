@@ -1,7 +1,6 @@
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { decode, encode, SECRET_SIG, SPECIAL_SIG, UNKNOWN } from "../../provider/protocol/values";
 import { generate } from "../../schema/gen-nodejs";
-import { buildSchema } from "../../schema/schema";
 import { readFileSync } from "fs";
 import { join } from "path";
 
@@ -32,5 +31,4 @@ test("the committed SDK is what the generator makes from schema.json", () => {
         expect(r.description).toBeTruthy();
         for (const [p, v] of Object.entries<any>({ ...r.inputProperties, ...r.properties })) expect([token, p, !!v.description]).toEqual([token, p, true]);
     }
-    expect(buildSchema().name).toBe("kernelhardening");
 });

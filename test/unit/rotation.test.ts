@@ -1,8 +1,8 @@
 // Rotated credentials: a refresh that cannot get in keeps the recorded state and plans an update of
 // `connection`; a changed connection is an update; other failures still fail.
 import { CredentialError, HostError } from "../../provider/ssh/pool";
-import { REFRESH_REFUSED, withConnectionRotation } from "../../provider/resources/common";
-import { Ctx, Props, ResourceHandler } from "../../provider/resources/types";
+import { REFRESH_REFUSED, withConnectionRotation } from "../../provider/framework/rotation";
+import { Ctx, Props, ResourceHandler } from "../../provider/protocol/contract";
 
 const conn = { host: "10.0.0.5", port: 22, user: "root", privateKey: "KEY", hostKey: "ssh-ed25519 AAAAold" };
 
@@ -29,7 +29,7 @@ function fake(readError?: Error) {
 
 function ctx() {
     const warnings: string[] = [];
-    const c: Ctx = { warn: (m) => warnings.push(m), info: () => undefined, preview: false };
+    const c: Ctx = { warn: (m) => warnings.push(m), info: () => undefined };
     return { c, warnings };
 }
 

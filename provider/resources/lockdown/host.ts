@@ -6,57 +6,11 @@
 //            write or remove our files atomically, regenerate the boot configuration), then observe
 //            again so the caller verifies what is in force.
 import { Connection, endpoint } from "../../ssh/connection";
-import { HostError, pool } from "../../ssh/pool";
+import { HostError } from "../../ssh/pool";
+import { runScript } from "../../host/run";
 import { b64, encodeRecords, parseRecords, unb64, Record_ } from "../../host/records";
 import { SH_PRELUDE } from "../../host/shell";
-import { GRUB_CFG, GRUB_DROPIN, KERNEL_CMDLINE, Mode, UNIT_FILE, UNIT_WANTS_LINK } from "./model";
-
-export interface ObservedLockdown {
-    kernelRelease: string;
-    securityfs: "mounted" | "unmounted" | "unsupported";
-    /** /sys/kernel/security/lockdown, null when it does not exist. */
-    lockdownFile: string | null;
-    /** /sys/kernel/security/lsm, null when it does not exist. */
-    lsmFile: string | null;
-    /** Why securityfs could not be read in a private mount namespace (only when it is not mounted). */
-    peekError: string | null;
-    cmdline: string;
-    grub: {
-        defaultFile: boolean;
-        updateGrub: boolean;
-        grubMkconfig: boolean;
-        dropin: string | null;
-        /** The `linux` lines of /boot/grub/grub.cfg; null when the file does not exist. */
-        linuxLines: string[] | null;
-    };
-    kernelCmdline: {
-        content: string | null;
-        kernelInstall: boolean;
-        /** `kernel-install inspect`'s KERNEL_INSTALL_LAYOUT, null when unknown. */
-        layout: string | null;
-        /** The options line of each boot loader entry of the running kernel (layout bls only). */
-        entries: Array<{ path: string; options: string }>;
-    };
-    unit: { content: string | null; link: string | null };
-    systemd: boolean;
-    /** After an apply: what it changed, in order (e.g. "mounted", "raised none", "wrote grub"). */
-    actions: string[];
-}
-
-export type Target = "dropin" | "unit" | "kcmdline";
-
-/** One step of an apply; the host runs them in this order. */
-export type Step =
-    | { op: "mount" }
-    /** Ensured: written only when the live level is below it. */
-    | { op: "raise"; level: Mode }
-    /** Written only when the content differs; `expect` guards a file we share with the user against a concurrent edit. */
-    | { op: "write"; target: Target; content: string; expect?: string | null }
-    | { op: "remove"; target: Target | "unitlink" }
-    | { op: "enable" }
-    | { op: "daemon-reload" }
-    | { op: "update-grub" }
-    | { op: "kernel-install" };
+import { GRUB_CFG, GRUB_DROPIN, KERNEL_CMDLINE, ObservedLockdown, Step, UNIT_FILE, UNIT_WANTS_LINK } from "./model";
 
 const PATHS = String.raw`
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
@@ -262,13 +216,13 @@ function failure(c: Connection, what: string, res: { code: number; stderr: strin
 }
 
 export async function observeLockdown(c: Connection): Promise<ObservedLockdown> {
-    const res = await pool.exec(c, OBSERVE_SCRIPT, "", "lockdown.observe");
+    const res = await runScript(c, OBSERVE_SCRIPT, "", "lockdown.observe");
     if (res.code !== 0) throw failure(c, "reading the lockdown state", res);
     return parseObserved(parseRecords(res.stdout));
 }
 
 export async function applyLockdown(c: Connection, steps: Step[]): Promise<ObservedLockdown> {
-    const res = await pool.exec(c, APPLY_SCRIPT, encodeRecords(steps.map(stepRecord)), "lockdown.apply");
+    const res = await runScript(c, APPLY_SCRIPT, encodeRecords(steps.map(stepRecord)), "lockdown.apply");
     const out = parseRecords(res.stdout);
     const failed = out.find((r) => r[0] === "failed");
     if (failed) {

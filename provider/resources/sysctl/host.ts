@@ -3,45 +3,11 @@
 //   apply:   set live values (rolled back if the kernel refuses one), then write or remove the file
 //            atomically, then observe again so the caller verifies what is in force.
 import { Connection, endpoint } from "../../ssh/connection";
-import { HostError, pool } from "../../ssh/pool";
+import { HostError } from "../../ssh/pool";
+import { runScript } from "../../host/run";
 import { b64, encodeRecords, parseRecords, unb64, Record_ } from "../../host/records";
 import { shellScript } from "../../host/scripts";
-import { ConfFile } from "./precedence";
-import { DROPIN_DIR, kernelCanonical, procPath } from "./model";
-
-export interface ObservedSysctl {
-    /** Content of our drop-in, or null when the file does not exist. */
-    file: string | null;
-    /** Live value per key (raw, as the kernel prints it); null when the key cannot be read. */
-    live: Record<string, string | null>;
-    /** Why a key could not be read. */
-    liveErrors: Record<string, string>;
-    confFiles: ConfFile[];
-    /** After an apply: the live value each key had before the apply changed it. */
-    before: Record<string, string>;
-    /** Values recorded on the host before this resource first changed each key. */
-    prev: Record<string, string>;
-    /** After an apply: whether the file was written or removed. */
-    fileChanged: boolean;
-}
-
-export interface SetStep {
-    key: string;
-    /** Ensured live: written only when the live value differs. */
-    value: string;
-}
-
-export interface ApplyPlan {
-    file: string;
-    /** File content to ensure (written only when it differs), "delete" to remove it, or undefined to leave it alone. */
-    content?: string | "delete";
-    sets: SetStep[];
-    /** Keys to report on afterwards. */
-    keys: string[];
-}
-
-/** What the script does with an existing file that is not ours (no header): see lib.sh's W record. */
-export type Takeover = "own" | "new" | "adopt";
+import { ApplyPlan, DROPIN_DIR, kernelCanonical, ObservedSysctl, procPath, Takeover } from "./model";
 
 export class KernelRejected extends Error {
     constructor(
@@ -82,15 +48,7 @@ export const OBSERVE_SCRIPT = shellScript(__dirname, "lib.sh", "observe.sh");
 export const APPLY_SCRIPT = shellScript(__dirname, "lib.sh", "apply.sh");
 
 function parseObserved(records: Record_[]): ObservedSysctl {
-    const obs: ObservedSysctl = {
-        file: null,
-        live: {},
-        liveErrors: {},
-        confFiles: [],
-        before: {},
-        prev: {},
-        fileChanged: false,
-    };
+    const obs: ObservedSysctl = { file: null, live: {}, confFiles: [], before: {}, prev: {} };
     for (const r of records) {
         switch (r[0]) {
             case "file":
@@ -101,18 +59,12 @@ function parseObserved(records: Record_[]): ObservedSysctl {
                 break;
             case "nolive":
                 obs.live[unb64(r[1] ?? "")] = null;
-                obs.liveErrors[unb64(r[1] ?? "")] = cleanShellError(unb64(r[2] ?? ""));
                 break;
             case "prev":
                 obs.prev[unb64(r[1] ?? "")] = unb64(r[2] ?? "");
                 break;
             case "before":
                 obs.before[unb64(r[1] ?? "")] = unb64(r[2] ?? "");
-                break;
-            case "wrote":
-            case "removed":
-            case "restored":
-                obs.fileChanged = true;
                 break;
             case "conf":
                 obs.confFiles.push({ dir: unb64(r[1] ?? ""), name: unb64(r[2] ?? ""), content: unb64(r[3] ?? "") });
@@ -142,7 +94,7 @@ function failure(c: Connection, what: string, res: { code: number; stderr: strin
 }
 
 export async function observeSysctl(c: Connection, file: string, keys: string[]): Promise<ObservedSysctl> {
-    const res = await pool.exec(c, OBSERVE_SCRIPT, encodeRecords(observeRecords(file, keys)), "sysctl.observe");
+    const res = await runScript(c, OBSERVE_SCRIPT, encodeRecords(observeRecords(file, keys)), "sysctl.observe");
     if (res.code !== 0) throw failure(c, `reading ${DROPIN_DIR}/${file}`, res);
     return parseObserved(parseRecords(res.stdout));
 }
@@ -153,7 +105,7 @@ export async function applySysctl(c: Connection, plan: ApplyPlan & { takeover?: 
     if (plan.content === "delete") records.push(["R", plan.file]);
     else if (plan.content !== undefined) records.push(["W", plan.file, b64(plan.content), plan.takeover ?? "own"]);
     records.push(...observeRecords(plan.file, plan.keys));
-    const res = await pool.exec(c, APPLY_SCRIPT, encodeRecords(records), "sysctl.apply");
+    const res = await runScript(c, APPLY_SCRIPT, encodeRecords(records), "sysctl.apply");
     const out = parseRecords(res.stdout);
     const where = endpoint(c);
     const rejected = out.find((r) => r[0] === "rejected");
