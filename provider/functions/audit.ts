@@ -1,9 +1,10 @@
 // kernelhardening:index:audit — how a host stands against the post's and KSPP's advice.
 import { ConnectionSchema } from "../ssh/connection";
 import { zodFailures } from "../protocol/contract";
-import { readFacts } from "../resources/audit/host";
-import { audit, failsAtOrAbove, Severity, summarize } from "../resources/audit/checks";
+import { readFacts } from "../audit/read";
+import { audit, failsAtOrAbove, Severity, summarize } from "../audit/audit";
 import { FunctionHandler } from "./types";
+import { HostFacts } from "../audit/facts";
 import { z } from "zod/v4";
 
 export const AUDIT_TOKEN = "kernelhardening:index:audit";
@@ -18,7 +19,11 @@ const ArgsSchema = z
 
 /** Reads the host once and audits it; shared by the invoke, the component and the CLI. */
 export async function auditHost(connection: z.output<typeof ConnectionSchema>, minSeverity: Severity = "low") {
-    const facts = await readFacts(connection);
+    return auditFacts(await readFacts(connection), minSeverity);
+}
+
+/** The same result from facts read any other way (the CLI's --local and --config). */
+export function auditFacts(facts: HostFacts, minSeverity: Severity = "low") {
     const findings = audit(facts);
     const summary = summarize(findings);
     return {

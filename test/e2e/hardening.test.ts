@@ -1,6 +1,6 @@
 // The KernelHardening component (served by the provider's construct) and the audit, end to end.
 import { execFile } from "child_process";
-import { writeFileSync, rmSync } from "fs";
+import { readFileSync, writeFileSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import { join, resolve } from "path";
 import { connectionFor, sh, VmState } from "../harness/vm";
@@ -68,13 +68,26 @@ test("the audit function and the CLI read the same host and agree", async () => 
         const byId = Object.fromEntries(report.findings.map((f: { id: string }) => [f.id, f]));
         expect(byId["kconfig.MODULE_SIG_FORCE"].status).toBe("fail");
         expect(byId["kconfig.RANDOMIZE_BASE"].status).toBe("pass");
-        expect(byId["sysctl.kernel.kptr_restrict"]).toMatchObject({ status: "fail", observed: "0", expected: "2" });
+        expect(byId["sysctl.kernel.kptr_restrict"]).toMatchObject({ status: "fail", observed: "0", expected: "2 or more" });
         expect(byId["runtime.lockdown"].status).toBe("fail");
 
         const table = await run([]);
         expect(table.code).toBe(1); // high-severity failures
-        expect(table.out).toMatch(/FAIL\s+high\s+sysctl\.kernel\.kptr_restrict\s+0\s+2\s+Sysctl entries\["kernel\.kptr_restrict"\] = "2"/);
+        expect(table.out).toMatch(/FAIL\s+high\s+sysctl\.kernel\.kptr_restrict\s+0\s+2 or more\s+Sysctl entries\["kernel\.kptr_restrict"\] = "2"/);
         expect(table.out).not.toMatch(/\x1b\[/); // no colour when not a terminal
+
+        // A fleet run: three audits of the host in parallel (as kh twice and as root), one JSON and one HTML report.
+        const jsonOut = join(tmpdir(), `kh-fleet-${process.pid}.json`);
+        const htmlOut = join(tmpdir(), `kh-fleet-${process.pid}.html`);
+        const fleet = await run([`root@127.0.0.1:${vm.port}`, `kh@localhost:${vm.port}`, "--parallel", "3", "--json-out", jsonOut, "--html", htmlOut]);
+        expect(fleet.code).toBe(1);
+        const results = JSON.parse(readFileSync(jsonOut, "utf8"));
+        expect(results.map((r: { target: string }) => r.target)).toEqual([`kh@127.0.0.1:${vm.port}`, `root@127.0.0.1:${vm.port}`, `kh@localhost:${vm.port}`]);
+        for (const r of results) expect(r.summary.fail).toBe(report.summary.fail);
+        expect(fleet.out.split("\n").filter(Boolean)).toHaveLength(3);
+        expect(readFileSync(htmlOut, "utf8")).toContain(`root@127.0.0.1:${vm.port}`);
+        rmSync(jsonOut, { force: true });
+        rmSync(htmlOut, { force: true });
 
         const wrongKey = await run(["--host-key", "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"]);
         expect(wrongKey.code).toBe(2);

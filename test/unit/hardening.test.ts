@@ -1,4 +1,5 @@
-import { HardeningInputsSchema, resolveProfile, candidateKeys, BASELINE } from "../../provider/components/hardening/profiles";
+import { HardeningInputsSchema, resolveProfile, candidateKeys, BASELINE, STRICT_EXTRA } from "../../provider/components/hardening/profiles";
+import { SYSCTL_RULES } from "../../provider/audit/rules/sysctl";
 
 const parse = (x: Record<string, unknown>) => HardeningInputsSchema.parse({ connection: { host: "h" }, ...x });
 
@@ -38,5 +39,33 @@ describe("KernelHardening profiles", () => {
         expect(r.success).toBe(false);
         expect(r.error!.issues.map((i) => i.path.join("."))).toEqual(["overrides.no key", "exclude.$(x)"]);
         expect(HardeningInputsSchema.safeParse({ connection: { host: "h" }, profile: "paranoid" }).error!.issues[0].path).toEqual(["profile"]);
+    });
+
+    test("profile values come from the audit's rule table, and the audit passes what the profile sets", () => {
+        expect(BASELINE).toEqual({ "kernel.kptr_restrict": "2", "kernel.dmesg_restrict": "1", "kernel.kexec_load_disabled": "1" });
+        expect(STRICT_EXTRA["kernel.unprivileged_bpf_disabled"]).toBe("2");
+        for (const [k, v] of Object.entries({ ...BASELINE, ...STRICT_EXTRA })) {
+            expect(SYSCTL_RULES.find((r) => r.key === k)?.profile).toBeDefined();
+            expect(v).toMatch(/^\d+$/);
+        }
+    });
+
+    test("never lowers a value the host already has stricter, unless asked for exact values", () => {
+        const inp = parse({ profile: "strict" });
+        const current = { "kernel.yama.ptrace_scope": "3", "kernel.perf_event_paranoid": "4", "kernel.kptr_restrict": "1", "fs.suid_dumpable": "2" };
+        const r = resolveProfile(inp, null, current);
+        expect(r.entries["kernel.yama.ptrace_scope"]).toBeUndefined();
+        expect(r.entries["kernel.perf_event_paranoid"]).toBeUndefined();
+        expect(r.entries["kernel.kptr_restrict"]).toBe("2");
+        expect(r.entries["fs.suid_dumpable"]).toBe("0");
+        expect([...r.leftAlone].sort()).toEqual([
+            "kernel.perf_event_paranoid=4 (stricter than the profile's 3; exact: true sets it)",
+            "kernel.yama.ptrace_scope=3 (stricter than the profile's 2; exact: true sets it)",
+        ]);
+        const exact = resolveProfile(parse({ profile: "strict", exact: true }), null, current);
+        expect(exact.entries["kernel.yama.ptrace_scope"]).toBe("2");
+        expect(exact.leftAlone).toEqual([]);
+        const overridden = resolveProfile(parse({ profile: "strict", overrides: { "kernel.yama.ptrace_scope": 1 } }), null, current);
+        expect(overridden.entries["kernel.yama.ptrace_scope"]).toBe("1");
     });
 });

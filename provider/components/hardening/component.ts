@@ -41,7 +41,7 @@ export async function constructKernelHardening(name: string, inputs: Record<stri
     // Structural choices (which children exist) come from plain inputs; the connection may stay an
     // Output (it is a secret) and flows into the children as is.
     const plain: Record<string, unknown> = {};
-    for (const k of ["profile", "overrides", "exclude", "allowOneWay", "lockdownMode", "sysctlFile", "kernelPin", "moduleBlocklist"]) plain[k] = await known(inputs[k]);
+    for (const k of ["profile", "overrides", "exclude", "allowOneWay", "exact", "lockdownMode", "sysctlFile", "kernelPin", "moduleBlocklist"]) plain[k] = await known(inputs[k]);
     const shape = HardeningObject.omit({ connection: true }).safeParse(JSON.parse(JSON.stringify(plain)));
     if (!shape.success) throw inputError(shape.error.issues.map((i: { path: PropertyKey[]; message: string }) => `${i.path.join(".")}: ${i.message}`).join("; "));
     const connection = pulumi.output(inputs.connection as pulumi.Input<Record<string, unknown>>);
@@ -53,7 +53,8 @@ export async function constructKernelHardening(name: string, inputs: Record<stri
         const inp: HardeningInputs = { ...shape.data, connection: conn } as HardeningInputs;
         const obs = await observeSysctl(conn, inp.sysctlFile, candidateKeys(inp));
         const supported = new Set(Object.entries(obs.live).filter(([, v]) => v !== null).map(([k]) => k));
-        const profile = resolveProfile(inp, supported);
+        const profile = resolveProfile(inp, supported, obs.live);
+        if (profile.leftAlone.length) pulumi.log.info(`left alone, the host is already stricter: ${profile.leftAlone.join(", ")}`, comp);
         if (profile.unsupportedKeys.length) pulumi.log.warn(`this kernel has no ${profile.unsupportedKeys.join(", ")}: reported in unsupportedKeys, not set`, comp);
         if (profile.skippedOneWay.length) pulumi.log.warn(`left out without allowOneWay (they cannot be undone before a reboot): ${profile.skippedOneWay.join(", ")}`, comp);
         if (profile.oneWayApplied.length) pulumi.log.info(`one-way settings, not reversible before a reboot: ${profile.oneWayApplied.join(", ")}`, comp);
@@ -97,6 +98,7 @@ export async function constructKernelHardening(name: string, inputs: Record<stri
         unsupportedKeys: resolved.unsupportedKeys,
         skippedOneWay: resolved.skippedOneWay,
         oneWayApplied: resolved.oneWayApplied,
+        leftAlone: resolved.leftAlone,
         lockdownLevel,
         rebootRequired,
         auditSummary: audit.apply((a) => a?.summary),

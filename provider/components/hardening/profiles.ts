@@ -3,37 +3,30 @@
 import { z } from "zod/v4";
 import { ConnectionSchema } from "../../ssh/connection";
 import { locksOneWay, normaliseKey, normaliseValue } from "../../resources/sysctl/model";
+import { meetsRule, SYSCTL_RULES } from "../../audit/rules/sysctl";
+
+/** The recommended value a profile sets for each key, from the audit's own rule table (one source). */
+function profileValues(which: "baseline" | "strict"): Record<string, string> {
+    const out: Record<string, string> = {};
+    // The first rule of a key is the general one (vm.mmap_min_addr: x86_64's, which suits every arch).
+    for (const r of SYSCTL_RULES) if (r.profile === which && !(r.key in out)) out[r.key] = r.profileValue ?? r.value;
+    return out;
+}
 
 /** The post's runtime settings (Lockdown comes on top, as its own resource). */
-export const BASELINE: Record<string, string> = {
-    "kernel.kptr_restrict": "2",
-    "kernel.dmesg_restrict": "1",
-    "kernel.kexec_load_disabled": "1",
-};
+export const BASELINE: Record<string, string> = profileValues("baseline");
 
-/** KSPP's sysctl recommendations (merged list in the peer notes), on top of the baseline. */
-export const STRICT_EXTRA: Record<string, string> = {
-    "kernel.perf_event_paranoid": "3",
-    // KSPP's 3 forbids all ptrace and cannot be lowered until reboot: applied with allowOneWay,
-    // otherwise the profile falls back to 2 (only root may ptrace).
-    "kernel.yama.ptrace_scope": "3",
-    // 2 keeps it adjustable by root, 1 locks it until reboot; both stop unprivileged BPF.
-    "kernel.unprivileged_bpf_disabled": "2",
-    "net.core.bpf_jit_harden": "2",
-    "dev.tty.ldisc_autoload": "0",
-    "dev.tty.legacy_tiocsti": "0",
-    "vm.unprivileged_userfaultfd": "0",
-    "kernel.io_uring_disabled": "2",
-    "kernel.sysrq": "0",
-    "kernel.randomize_va_space": "2",
-    "fs.protected_symlinks": "1",
-    "fs.protected_hardlinks": "1",
-    "fs.protected_fifos": "2",
-    "fs.protected_regular": "2",
-    "fs.suid_dumpable": "0",
-    "vm.mmap_min_addr": "65536",
-    "kernel.modules_disabled": "1",
-};
+/** KSPP's sysctl recommendations, on top of the baseline. */
+export const STRICT_EXTRA: Record<string, string> = profileValues("strict");
+
+const RULE_OF = new Map(SYSCTL_RULES.map((r) => [r.key, r] as const).reverse());
+
+/** Whether the host's value is already stricter than the profile's, by the rule's direction. */
+export function stricterThan(key: string, current: string, wanted: string): boolean {
+    const r = RULE_OF.get(key);
+    if (!r || r.direction === "exactly" || r.direction === "oneOf") return false;
+    return meetsRule(r, wanted, current) && normaliseValue(current) !== normaliseValue(wanted);
+}
 
 /** Values used instead of a one-way setting when allowOneWay is false. */
 const WITHOUT_ONE_WAY: Record<string, string> = { "kernel.yama.ptrace_scope": "2" };
@@ -48,6 +41,8 @@ export const HardeningObject = z
         exclude: z.array(z.string()).default([]),
         /** Opt-in for settings the kernel only lets go one way until reboot: the one-way sysctls and Lockdown. */
         allowOneWay: z.boolean().default(false),
+        exact: z.boolean().default(false)
+            .describe("Set every profile value exactly, even where the host already has a stricter one (default: leave those alone)."),
         lockdownMode: z.enum(["integrity", "confidentiality"]).default("integrity"),
         // Sorts after the distribution's own drop-ins (Debian's 99-protect-links.conf), so ours win at boot.
         sysctlFile: z.string().default("99-zz-kernelhardening.conf"),
@@ -75,16 +70,34 @@ export interface ResolvedProfile {
     lockdown: boolean;
     /** Settings that cannot be undone before a reboot and are applied. */
     oneWayApplied: string[];
+    /** Profile keys left alone because the host is already stricter, with why. */
+    leftAlone: string[];
 }
 
 /**
  * Profile + overrides - exclusions, minus one-way settings without opt-in, minus keys the host
  * lacks (`supported` null means not known yet, as in a preview with unknown inputs: keep all).
  */
-export function resolveProfile(inp: HardeningInputs, supported: Set<string> | null): ResolvedProfile {
+export function resolveProfile(
+    inp: HardeningInputs, supported: Set<string> | null, current: Record<string, string | null> = {},
+): ResolvedProfile {
     const wanted: Record<string, string> = { ...BASELINE, ...(inp.profile === "strict" ? STRICT_EXTRA : {}) };
-    for (const [k, v] of Object.entries(inp.overrides)) wanted[normaliseKey(k)!.key] = normaliseValue(v);
+    const overridden = new Set<string>();
+    for (const [k, v] of Object.entries(inp.overrides)) {
+        wanted[normaliseKey(k)!.key] = normaliseValue(v);
+        overridden.add(normaliseKey(k)!.key);
+    }
     for (const k of inp.exclude) delete wanted[normaliseKey(k)!.key];
+    // Never loosen a host: a profile value below what the host already has is not applied (overrides
+    // and `exact` are the user asking for that value).
+    const leftAlone: string[] = [];
+    for (const [k, v] of Object.entries(wanted)) {
+        const now = current[k];
+        const profileV = locksOneWay(k, v) && !inp.allowOneWay ? WITHOUT_ONE_WAY[k] ?? v : v;
+        if (inp.exact || overridden.has(k) || now === null || now === undefined || !stricterThan(k, now, profileV)) continue;
+        leftAlone.push(`${k}=${normaliseValue(now)} (stricter than the profile's ${profileV}; exact: true sets it)`);
+        delete wanted[k];
+    }
 
     const entries: Record<string, string> = {};
     const skippedOneWay: string[] = [];
@@ -109,7 +122,7 @@ export function resolveProfile(inp: HardeningInputs, supported: Set<string> | nu
     }
     if (inp.allowOneWay) oneWayApplied.push(`lockdown=${inp.lockdownMode}`);
     else skippedOneWay.push(`lockdown=${inp.lockdownMode}`);
-    return { entries, skippedOneWay, unsupportedKeys, lockdown: inp.allowOneWay, oneWayApplied };
+    return { entries, skippedOneWay, unsupportedKeys, lockdown: inp.allowOneWay, oneWayApplied, leftAlone };
 }
 
 /** Every key a profile could set, so the host is asked about all of them in one read. */
