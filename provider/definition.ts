@@ -6,6 +6,8 @@ import { sysctlResource } from "./resources/sysctl/resource";
 import { moduleBlocklistResource } from "./resources/modules/resource";
 import { lockdownResource } from "./resources/lockdown/resource";
 import { kernelPackagePinResource } from "./resources/kernelpin/resource";
+import { kernelCmdlineResource } from "./resources/kernelcmdline/resource";
+import { hostRebootResource } from "./resources/reboot/resource";
 import { auditFunction } from "./functions/audit";
 import { withConnectionRotation } from "./resources/common";
 import type * as construct from "./protocol/construct";
@@ -39,6 +41,8 @@ export function definition(engineAddress?: string): ProviderDefinition {
             moduleBlocklistResource,
             lockdownResource,
             kernelPackagePinResource,
+            kernelCmdlineResource,
+            hostRebootResource,
         ].map(withConnectionRotation),
         functions: [
             auditFunction,

@@ -81,14 +81,14 @@ boot_step() {
         elif [ "$(b64file "$p")" != "$3" ]; then boot_fail "$p changed since it was read; run the update again"; fi
         unb64 "$2" | atomic_write "$p" 0644 || boot_fail "cannot write $p"
         emit done "wrote $p" ;;
-    BG) if command -v update-grub >/dev/null 2>&1; then update-grub >"$bs_log" 2>&1 || boot_fail "update-grub failed: $(tail -n 5 "$bs_log")"
-        else grub-mkconfig -o "$BOOT_GRUB_CFG" >"$bs_log" 2>&1 || boot_fail "grub-mkconfig -o $BOOT_GRUB_CFG failed: $(tail -n 5 "$bs_log")"; fi
+    BG) if command -v update-grub >/dev/null 2>&1; then update-grub >"$bs_log" 2>&1 </dev/null || boot_fail "update-grub failed: $(tail -n 5 "$bs_log")"
+        else grub-mkconfig -o "$BOOT_GRUB_CFG" >"$bs_log" 2>&1 </dev/null || boot_fail "grub-mkconfig -o $BOOT_GRUB_CFG failed: $(tail -n 5 "$bs_log")"; fi
         sync
         emit done "regenerated $BOOT_GRUB_CFG" ;;
     BI) img=/lib/modules/$(uname -r)/vmlinuz
         [ -f "$img" ] || img=/boot/vmlinuz-$(uname -r)
         [ -f "$img" ] || boot_fail "cannot find the running kernel's image to run kernel-install add"
-        kernel-install add "$(uname -r)" "$img" >"$bs_log" 2>&1 || boot_fail "kernel-install add $(uname -r) failed: $(tail -n 5 "$bs_log")"
+        kernel-install add "$(uname -r)" "$img" >"$bs_log" 2>&1 </dev/null || boot_fail "kernel-install add $(uname -r) failed: $(tail -n 5 "$bs_log")"
         sync
         emit done "regenerated the boot entry of $(uname -r)" ;;
     *) return 1 ;;

@@ -44,6 +44,8 @@ export interface VmState {
     dir: string;
     monitor: string;
     image: ImageInfo;
+    /** Boots through the guest's GRUB and lets the guest reboot itself (no -no-reboot), for HostReboot. */
+    guestReboots?: boolean;
 }
 
 export interface ExecOutput {
@@ -120,8 +122,9 @@ function launch(vm: VmState, boot: "kernel" | "grub"): ChildProcess {
         "-nographic", "-serial", `file:${join(vm.dir, "serial.log")}`, "-monitor", `unix:${vm.monitor},server,nowait`,
         "-drive", `file=${join(vm.dir, "disk.qcow2")},if=virtio,format=qcow2`,
         "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${vm.port}-:22`, "-device", "virtio-net-pci,netdev=n0",
-        "-no-reboot",
     ];
+    // A guest reboot resets the machine, which boots the GRUB ISO again (the guest's own grub.cfg).
+    if (!vm.guestReboots) args.push("-no-reboot");
     if (boot === "kernel") {
         args.push("-kernel", join(img, "vmlinuz"), "-initrd", join(img, "initrd.img"), "-append", readFileSync(join(img, "cmdline"), "utf8").trim());
     } else {
@@ -140,11 +143,11 @@ function launch(vm: VmState, boot: "kernel" | "grub"): ChildProcess {
 
 const procs = new Map<string, ChildProcess>();
 
-export async function startVm(name: string, image = ensureImage()): Promise<VmState> {
+export async function startVm(name: string, image = ensureImage(), opts: { guestReboots?: boolean } = {}): Promise<VmState> {
     const dir = mkdtempSync(join(tmpdir(), `kh-vm-${name}-`));
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", join(image.dir, "base.qcow2"), join(dir, "disk.qcow2")]);
-    const vm: VmState = { name, port: await freePort(), pid: 0, dir, monitor: join(dir, "monitor.sock"), image };
-    const proc = launch(vm, "kernel");
+    const vm: VmState = { name, port: await freePort(), pid: 0, dir, monitor: join(dir, "monitor.sock"), image, guestReboots: opts.guestReboots };
+    const proc = launch(vm, opts.guestReboots ? "grub" : "kernel");
     procs.set(dir, proc);
     try {
         await waitForSsh(vm, proc, 360_000);
