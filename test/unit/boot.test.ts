@@ -1,5 +1,5 @@
 // The boot-configuration module and KernelCmdline's planning, as pure functions of observations.
-import { detectBoot, ObservedBoot, planPersist, planRemove, renderGrubDropin, reportBoot, paramsInGrubFile } from "../../provider/boot/model";
+import { detectBoot, ObservedBoot, planRemove, renderGrubDropin, reportBoot, paramsInGrubFile } from "../../provider/boot/model";
 import { emptyBoot, parseBoot } from "../../provider/boot/host";
 import { b64 } from "../../provider/host/records";
 import { ObservedKcl } from "../../provider/resources/kernelcmdline/host";

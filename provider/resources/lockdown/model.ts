@@ -3,6 +3,7 @@
 import { z } from "zod/v4";
 import { ConnectionSchema } from "../../ssh/connection";
 import { canonicalName, editCmdline, parseCmdline } from "../../kernel/cmdline";
+import { renderGrubDropin as renderBootDropin } from "../../boot/model";
 import { isLevel, Level, Mode } from "../../kernel/lockdown";
 
 export { LEVELS, rank, isLevel, parseLockdownFile, parseLsmList } from "../../kernel/lockdown";
@@ -10,7 +11,8 @@ export type { Level, Mode, LockdownFile } from "../../kernel/lockdown";
 
 export const SECURITYFS = "/sys/kernel/security";
 export const LOCKDOWN_FILE = `${SECURITYFS}/lockdown`;
-export const GRUB_DROPIN = "/etc/default/grub.d/90-kernelhardening-lockdown.cfg";
+export const LOCKDOWN_DROPIN_NAME = "90-kernelhardening-lockdown.cfg";
+export const GRUB_DROPIN = `/etc/default/grub.d/${LOCKDOWN_DROPIN_NAME}`;
 export const GRUB_CFG = "/boot/grub/grub.cfg";
 export const KERNEL_CMDLINE = "/etc/kernel/cmdline";
 export const UNIT_NAME = "kernelhardening-lockdown.service";
@@ -35,14 +37,9 @@ export type LockdownInputs = z.output<typeof LockdownInputsSchema>;
 
 const HEADER = "Managed by Pulumi (kernelhardening:index:Lockdown).";
 
-/** The GRUB drop-in: sourced by grub-mkconfig after /etc/default/grub, so it appends to whatever is set there. */
+/** The GRUB drop-in (the boot-configuration module's): sourced by grub-mkconfig after /etc/default/grub, it appends to what is set there. */
 export function renderGrubDropin(mode: Mode): string {
-    return [
-        `# ${HEADER} Removed when the resource is deleted;`,
-        "# run update-grub after editing it by hand.",
-        `GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX lockdown=${mode}"`,
-        "",
-    ].join("\n");
+    return renderBootDropin("kernelhardening:index:Lockdown", { lockdown: mode });
 }
 
 /**
