@@ -770,6 +770,22 @@ export interface KernelHardeningArgs {
      * Kernel modules that may not be loaded, written under /etc/modprobe.d (a ModuleBlocklist child), e.g. dev-sec's `["cramfs", "freevxfs", "jffs2", "hfs", "hfsplus", "udf", "dccp", "rds", "sctp", "tipc"]`.
      */
     moduleBlocklist?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * `ifRequired`: a HostReboot child reboots the host when a child needs it (the boot parameters) and verifies them after; `never`: rebootRequired only says so.
+     */
+    reboot?: pulumi.Input<string>;
+    /**
+     * Kernel parameters to add to (or replace in) the profile's boot parameters (a KernelCmdline child), e.g. `{"module.sig_enforce": "1"}`; an empty value is a bare flag.
+     */
+    kernelCmdline?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
+    /**
+     * Opt-in for boot parameters with a real cost: init_on_free (zeroing on free), nosmt (halves the hardware threads), mitigations (auto,nosmt).
+     */
+    costlyBootParameters?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * Profile boot parameters to leave out. `strict` sets KSPP's: module.sig_enforce=1, init_on_alloc=1, slab_nomerge, page_alloc.shuffle=1, randomize_kstack_offset=on, vsyscall=none, pti=on, iommu.strict=1, iommu.passthrough=0, efi=disable_early_pci_dma, debugfs=off.
+     */
+    excludeBootParameters?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /**
@@ -815,6 +831,10 @@ export class KernelHardening extends pulumi.ComponentResource {
      */
     declare public readonly rebootRequired: pulumi.Output<boolean>;
     /**
+     * The kernel parameters the component's KernelCmdline child owns.
+     */
+    declare public readonly bootParameters: pulumi.Output<{ [key: string]: string } | undefined>;
+    /**
      * The host's audit after apply: passes, failures, and what still needs a kernel rebuild.
      */
     declare public readonly auditSummary: pulumi.Output<AuditSummary | undefined>;
@@ -835,12 +855,17 @@ export class KernelHardening extends pulumi.ComponentResource {
         props["sysctlFile"] = args?.sysctlFile;
         props["kernelPin"] = args?.kernelPin;
         props["moduleBlocklist"] = args?.moduleBlocklist;
+        props["reboot"] = args?.reboot;
+        props["kernelCmdline"] = args?.kernelCmdline;
+        props["costlyBootParameters"] = args?.costlyBootParameters;
+        props["excludeBootParameters"] = args?.excludeBootParameters;
         props["sysctlEntries"] = undefined;
         props["unsupportedKeys"] = undefined;
         props["skippedOneWay"] = undefined;
         props["oneWayApplied"] = undefined;
         props["lockdownLevel"] = undefined;
         props["rebootRequired"] = undefined;
+        props["bootParameters"] = undefined;
         props["auditSummary"] = undefined;
         props["auditFailures"] = undefined;
         const secretOpts = [].length ? { additionalSecretOutputs: [] } : {};

@@ -55,6 +55,13 @@ export async function requestReboot(c: Connection): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The promise, or a HostError after `ms` (a connection that hangs mid-handshake must not stall the wait). */
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const t = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new HostError(message)), ms)));
+    return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Waits until the host answers with another boot id, dialling afresh each time (the old connection
  * died with the old boot) with the same host key verification. A host key that no longer matches
@@ -68,12 +75,7 @@ export async function waitForNewBoot(c: Connection, oldBootId: string, timeoutSe
     while (now() < deadline) {
         const via = new SshPool(1);
         try {
-            const p = await Promise.race([
-                probeHost(dial, via),
-                sleep(Math.max(5000, dial.perDialTimeout * 2000)).then(() => {
-                    throw new HostError(`${endpoint(c)}: no answer within ${dial.perDialTimeout * 2} s`);
-                }),
-            ]);
+            const p = await withTimeout(probeHost(dial, via), Math.max(5000, dial.perDialTimeout * 2000), `${endpoint(c)}: no answer within ${dial.perDialTimeout * 2} s`);
             if (p.bootId !== oldBootId) return p;
             last = "the host still runs the boot it had before the reboot";
         } catch (err) {
