@@ -36,7 +36,10 @@ hosts.forEach((h, i) => {
     }
     const connection = { host: h.host, port: h.port ?? 22, user: h.user ?? "root", privateKey, hostKey: h.hostKey };
     const cmdline = new kh.KernelCmdline(`cmdline-${i}`, { connection, parameters, allowOneWay });
-    const out: Record<string, pulumi.Output<unknown>> = { pendingReboot: cmdline.pendingReboot, inForce: cmdline.inForce };
+    const out: Record<string, pulumi.Output<unknown>> = {
+        pendingReboot: cmdline.pendingReboot,
+        inForce: cmdline.inForce,
+    };
     if (reboot) {
         const r = new kh.HostReboot(
             `reboot-${i}`,

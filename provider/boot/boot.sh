@@ -66,13 +66,13 @@ boot_step() {
         if [ -f "$p" ] && [ "$(b64file "$p")" = "$3" ]; then return 0; fi
         mkdir -p "$BOOT_GRUB_D" || boot_fail "cannot create $BOOT_GRUB_D"
         unb64 "$3" | atomic_write "$p" 0644 || boot_fail "cannot write $p"
-        emit done "wrote $p" ;;
+        emit "done" "wrote $p" ;;
     BR) p=$(boot_dropin_path "$2") || boot_fail "not a drop-in name of ours"
         remove_stale_temps "$p"
         if [ -e "$p" ] || [ -L "$p" ]; then
           rm -f "$p" || boot_fail "cannot remove $p"
           { sync "$BOOT_GRUB_D" 2>/dev/null || sync; }
-          emit done "removed $p"
+          emit "done" "removed $p"
         fi ;;
     BK) p=$BOOT_KCMDLINE
         remove_stale_temps "$p"
@@ -80,17 +80,17 @@ boot_step() {
         if [ "$3" = "-" ]; then [ -e "$p" ] && boot_fail "$p appeared since it was read; run the update again"
         elif [ "$(b64file "$p")" != "$3" ]; then boot_fail "$p changed since it was read; run the update again"; fi
         unb64 "$2" | atomic_write "$p" 0644 || boot_fail "cannot write $p"
-        emit done "wrote $p" ;;
+        emit "done" "wrote $p" ;;
     BG) if command -v update-grub >/dev/null 2>&1; then update-grub >"$bs_log" 2>&1 </dev/null || boot_fail "update-grub failed: $(tail -n 5 "$bs_log")"
         else grub-mkconfig -o "$BOOT_GRUB_CFG" >"$bs_log" 2>&1 </dev/null || boot_fail "grub-mkconfig -o $BOOT_GRUB_CFG failed: $(tail -n 5 "$bs_log")"; fi
         sync
-        emit done "regenerated $BOOT_GRUB_CFG" ;;
+        emit "done" "regenerated $BOOT_GRUB_CFG" ;;
     BI) img=/lib/modules/$(uname -r)/vmlinuz
         [ -f "$img" ] || img=/boot/vmlinuz-$(uname -r)
         [ -f "$img" ] || boot_fail "cannot find the running kernel's image to run kernel-install add"
         kernel-install add "$(uname -r)" "$img" >"$bs_log" 2>&1 </dev/null || boot_fail "kernel-install add $(uname -r) failed: $(tail -n 5 "$bs_log")"
         sync
-        emit done "regenerated the boot entry of $(uname -r)" ;;
+        emit "done" "regenerated the boot entry of $(uname -r)" ;;
     *) return 1 ;;
   esac
   return 0

@@ -103,7 +103,7 @@ export function paramsInGrubFile(text: string): Array<{ variable: string; name: 
     return out;
 }
 
-/** The command line the next boot gets by default: grub.cfg's first `linux` line, or the bls entry, or /etc/kernel/cmdline. */
+/** The next boot's default command line: grub.cfg's first `linux` line, the bls entry, or /etc/kernel/cmdline. */
 export function nextBootCmdline(obs: ObservedBoot, kind: BootKind): string | null {
     if (kind === "grub") {
         const first = (obs.grub.linuxLines ?? []).map(cmdlineFromGrubLinux).find((c) => c !== undefined);
@@ -153,7 +153,12 @@ export interface BootReport {
 const flag = (v: string | null | undefined) => (v === undefined ? undefined : v ?? "");
 
 /** What our persistence holds, what the next boot gets and what is in force, for each of `want`. */
-export function reportBoot(obs: ObservedBoot, choice: BootChoice, want: Record<string, string>, dropinName: string): BootReport {
+export function reportBoot(
+    obs: ObservedBoot,
+    choice: BootChoice,
+    want: Record<string, string>,
+    dropinName: string,
+): BootReport {
     const ours = choice.kind === "grub" ? obs.grub.dropins.find((d) => d.name === dropinName)?.content ?? null : obs.kernelCmdline.content;
     const persistedText = ours === null ? "" : choice.kind === "grub" ? paramsInGrubFile(ours).map((p) => renderParamRaw(p.name, p.value)).join(" ") : ours;
     const next = nextBootCmdline(obs, choice.kind) ?? "";
@@ -171,7 +176,8 @@ export function reportBoot(obs: ObservedBoot, choice: BootChoice, want: Record<s
         }
     }
     const entries = allBootCmdlines(obs, choice.kind);
-    const inBootEntries = entries.length > 0 && entries.every((line) => Object.entries(want).every(([n, v]) => tokenPresent(line, n, v)));
+    const carries = (line: string) => Object.entries(want).every(([n, v]) => tokenPresent(line, n, v));
+    const inBootEntries = entries.length > 0 && entries.every(carries);
     return { kind: choice.kind, path: choice.path, content: ours, params, overriddenBy, inBootEntries };
 }
 
@@ -185,8 +191,10 @@ function tokenPresent(line: string, name: string, v: string): boolean {
     return parseCmdline(line).params.some((p) => canonicalName(p.name) === want && sameValue(p.value, v));
 }
 
+type FileValue = { file: string; value: string | null };
+
 /** The GRUB files other than ours that put `name` on the command line. */
-function grubFilesSetting(obs: ObservedBoot, name: string, dropinName: string): Array<{ file: string; value: string | null }> {
+function grubFilesSetting(obs: ObservedBoot, name: string, dropinName: string): FileValue[] {
     const want = canonicalName(name);
     const files: Array<{ file: string; text: string }> = [];
     if (obs.grub.defaultFile !== null) files.push({ file: GRUB_DEFAULT, text: obs.grub.defaultFile });
@@ -233,7 +241,8 @@ export function planPersist(
         return { steps, previous: {} };
     }
     const content = obs.kernelCmdline.content ?? "";
-    const previous: Record<string, string | null> = { ...previousValues(content, Object.keys(want)), ...(recordedPrevious ?? {}) };
+    const found = previousValues(content, Object.keys(want));
+    const previous: Record<string, string | null> = { ...found, ...(recordedPrevious ?? {}) };
     const set: Record<string, string | null> = { ...want };
     // Names we set before and no longer want go back to what they were.
     for (const n of dropped) set[n] = previous[n] ?? null;
@@ -246,7 +255,12 @@ export function planPersist(
 }
 
 /** Steps that remove only what we added: our drop-in, or our tokens (the values from before put back). */
-export function planRemove(obs: ObservedBoot, dropinName: string, names: string[], previous: Record<string, string | null>): BootStep[] {
+export function planRemove(
+    obs: ObservedBoot,
+    dropinName: string,
+    names: string[],
+    previous: Record<string, string | null>,
+): BootStep[] {
     const steps: BootStep[] = [];
     if (obs.grub.dropins.some((d) => d.name === dropinName)) {
         steps.push({ op: "remove-dropin", name: dropinName });

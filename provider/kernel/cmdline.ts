@@ -180,7 +180,7 @@ export function asWritten(v: string | null | undefined): string | undefined {
     return v === undefined ? undefined : v ?? "";
 }
 
-/** Whether a parsed value is what `want` ("" for a flag) means. A flag also counts as `=` + "" for names written bare. */
+/** Whether a parsed value is what `want` means; for `want` "" (a bare flag) both a flag and an empty value count. */
 export function sameValue(found: string | null | undefined, want: string): boolean {
     if (found === undefined) return false;
     return want === "" ? found === null || found === "" : found === want;
@@ -223,7 +223,7 @@ export function grubWords(line: string): string[] {
     return words;
 }
 
-/** grub_create_loader_cmdline(): words joined by spaces; a word with a space in double quotes; `\ ' "` backslash-escaped. */
+/** grub_create_loader_cmdline(): words joined by spaces; one with a space in double quotes; `\ ' "` escaped. */
 export function grubLoaderCmdline(words: string[]): string {
     return words
         .map((w) => {
@@ -258,7 +258,8 @@ export function editCmdline(text: string, set: Record<string, string | null>): s
         if (!w) continue;
         const first = !seen.has(canonicalName(p.name));
         seen.add(canonicalName(p.name));
-        edits.push({ start: p.start, end: p.end, with: first && w.value !== null ? renderParam(w.name, w.value) : null });
+        const replacement = first && w.value !== null ? renderParam(w.name, w.value) : null;
+        edits.push({ start: p.start, end: p.end, with: replacement });
     }
     // From the end, so earlier positions stay valid.
     for (const e of edits.reverse()) {
@@ -275,7 +276,9 @@ export function editCmdline(text: string, set: Record<string, string | null>): s
         }
         out = out.slice(0, s) + out.slice(end);
     }
-    const added = [...wanted.entries()].filter(([k, w]) => !seen.has(k) && w.value !== null).map(([, w]) => renderParam(w.name, w.value!));
+    const added = [...wanted.entries()]
+        .filter(([k, w]) => !seen.has(k) && w.value !== null)
+        .map(([, w]) => renderParam(w.name, w.value!));
     if (added.length) {
         const kernelEnd = parseCmdline(out).kernelEnd;
         let at = kernelEnd;

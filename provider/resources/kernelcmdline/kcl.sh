@@ -17,7 +17,7 @@ kcl_step() {
           if ! err=$( { env printf '1\n' > "$SIG_ENFORCE"; } 2>&1 ); then
             boot_fail "the kernel refused module.sig_enforce=1: $(printf '%s' "$err" | sed 's/.*: //' | tail -n 1)"
           fi
-          emit done "raised module.sig_enforce to 1 at run time"
+          emit "done" "raised module.sig_enforce to 1 at run time"
         fi ;;
     *) return 1 ;;
   esac

@@ -41,7 +41,13 @@ function liveValue(obs: ObservedKcl, name: string): string | undefined {
     return spec && raw !== undefined ? spec.live(raw) : undefined;
 }
 
-export function stateFromObservation(params: Record<string, string>, obs: ObservedKcl, previousValues: Record<string, string | null>): KclState {
+type Previous = Record<string, string | null>;
+
+export function stateFromObservation(
+    params: Record<string, string>,
+    obs: ObservedKcl,
+    previousValues: Previous,
+): KclState {
     const choice = choose(obs);
     const rep = reportBoot(obs.boot, choice, params, CMDLINE_DROPIN);
     const persisted: Record<string, string> = {};
@@ -84,7 +90,9 @@ export interface ApplyPlan {
 export function planApply(inp: Pick<KernelCmdlineInputs, "parameters" | "allowOneWay">, obs: ObservedKcl, recorded: { parameters?: Record<string, string>; previousValues?: Record<string, string | null> }): ApplyPlan {
     const choice = choose(obs);
     const dropped = Object.keys(recorded.parameters ?? {}).filter((n) => !(n in inp.parameters));
-    const p = planPersist(obs.boot, choice, KERNEL_CMDLINE_TOKEN, CMDLINE_DROPIN, inp.parameters, recorded.previousValues, dropped);
+    const p = planPersist(
+        obs.boot, choice, KERNEL_CMDLINE_TOKEN, CMDLINE_DROPIN, inp.parameters, recorded.previousValues, dropped,
+    );
     const steps: KclStep[] = [...p.steps];
     for (const n of liveWanted(inp)) {
         if (obs.live[canonicalName(n)] === undefined) throw new Error(`${LIVE_PARAMS[canonicalName(n)].path} does not exist: this kernel cannot apply ${n} at run time (set allowOneWay: false to only persist it)`);
@@ -93,7 +101,7 @@ export function planApply(inp: Pick<KernelCmdlineInputs, "parameters" | "allowOn
     return { steps, previousValues: p.previous };
 }
 
-export function planDelete(obs: ObservedKcl, params: Record<string, string>, previousValues: Record<string, string | null>): KclStep[] {
+export function planDelete(obs: ObservedKcl, params: Record<string, string>, previousValues: Previous): KclStep[] {
     return planRemove(obs.boot, CMDLINE_DROPIN, Object.keys(params), previousValues);
 }
 
@@ -134,9 +142,14 @@ export function diffKcl(old: RecordedKcl, want: Pick<KernelCmdlineInputs, "param
 }
 
 /** Why the boot configuration does not give the next boot our parameters (shown in previews). */
-export function driftWarning(old: { persisted?: Record<string, string>; persistedIn?: string; parameters?: Record<string, string> }, want: Record<string, string>): string | undefined {
+export function driftWarning(
+    old: { persisted?: Record<string, string>; persistedIn?: string; parameters?: Record<string, string> },
+    want: Record<string, string>,
+): string | undefined {
     if (!old.persistedIn || !old.parameters) return undefined;
-    const missing = Object.entries(want).filter(([n, v]) => old.parameters![n] === v && !sameValue(old.persisted?.[n], v)).map(([n]) => n);
+    const missing = Object.entries(want)
+        .filter(([n, v]) => old.parameters![n] === v && !sameValue(old.persisted?.[n], v))
+        .map(([n]) => n);
     if (!missing.length) return undefined;
     return `${old.persistedIn} does not give the next boot ${missing.join(", ")} (the boot configuration was changed by hand?); \`pulumi up\` restores it`;
 }

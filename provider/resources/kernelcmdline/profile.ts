@@ -49,7 +49,12 @@ export const BootOptions = z.object({
 export const HardeningBootObject = HardeningObject.extend(BootOptions.shape);
 
 /** The boot parameters the component's KernelCmdline child owns; empty: no child. */
-export function bootParameters(inp: { profile: string; kernelCmdline?: Record<string, string>; costlyBootParameters: string[]; excludeBootParameters: string[] }): Record<string, string> {
+export function bootParameters(inp: {
+    profile: string;
+    kernelCmdline?: Record<string, string>;
+    costlyBootParameters: string[];
+    excludeBootParameters: string[];
+}): Record<string, string> {
     const out: Record<string, string> = {};
     if (inp.profile === "strict") for (const [k, p] of Object.entries(STRICT_BOOT)) out[k] = p.value;
     for (const k of inp.costlyBootParameters) out[k] = COSTLY_BOOT[k].value;

@@ -10,7 +10,8 @@ import { lastValue } from "../../kernel/cmdline";
 const INPUT_KEYS = ["connection", "parameters", "allowOneWay", "previewReadsHost"];
 
 function pickInputs(p: Props): Props {
-    return Object.fromEntries(Object.entries(p).filter(([k, v]) => INPUT_KEYS.includes(k) && v !== undefined && v !== null));
+    const keep = ([k, v]: [string, unknown]) => INPUT_KEYS.includes(k) && v !== undefined && v !== null;
+    return Object.fromEntries(Object.entries(p).filter(keep));
 }
 
 function outputsOf(inp: KernelCmdlineInputs, st: KclState): Props {
@@ -32,11 +33,13 @@ async function atHost<T>(where: string, fn: () => Promise<T>): Promise<T> {
         return await fn();
     } catch (err) {
         const msg = (err as Error).message;
-        throw new Error(msg.startsWith(where) ? msg : `${where}: ${msg}`);
+        throw new Error(msg.startsWith(where) ? msg : `${where}: ${msg}`, { cause: err });
     }
 }
 
-async function applyAndVerify(ctx: Ctx, inp: KernelCmdlineInputs, recorded: { parameters?: Record<string, string>; previousValues?: Record<string, string | null> }): Promise<Props> {
+type Recorded = { parameters?: Record<string, string>; previousValues?: Record<string, string | null> };
+
+async function applyAndVerify(ctx: Ctx, inp: KernelCmdlineInputs, recorded: Recorded): Promise<Props> {
     const where = endpoint(inp.connection);
     return atHost(where, async () => {
         const obs = await observeKcl(inp.connection);
@@ -63,7 +66,8 @@ export const kernelCmdlineResource: ResourceHandler = {
         const schema = unknownProps.size ? KernelCmdlineObject.partial() : KernelCmdlineInputsSchema;
         const r = schema.safeParse(known);
         if (!r.success) return { inputs: news, failures: zodFailures(r.error.issues) };
-        return { inputs: { ...(r.data as Props), ...Object.fromEntries([...unknownProps].map((p) => [p, news[p]])) }, failures: [] };
+        const stillUnknown = Object.fromEntries([...unknownProps].map((p) => [p, news[p]]));
+        return { inputs: { ...(r.data as Props), ...stillUnknown }, failures: [] };
     },
 
     async diff(ctx, { olds, news, unknownProps }): Promise<DiffResult> {
@@ -81,7 +85,9 @@ export const kernelCmdlineResource: ResourceHandler = {
             port: oldConn.success ? oldConn.data.port : 22,
         };
         const changes = diffKcl(recorded, { ...want, host: want.connection.host, port: want.connection.port });
-        const warning = driftWarning({ persisted: recorded.persisted, persistedIn: olds.persistedIn as string | undefined, parameters: recorded.parameters }, want.parameters);
+        const persistedIn = olds.persistedIn as string | undefined;
+        const { persisted, parameters } = recorded;
+        const warning = driftWarning({ persisted, persistedIn, parameters }, want.parameters);
         if (warning) ctx.warn(`${endpoint(want.connection)}: ${warning}`);
         return { changes, deleteBeforeReplace: true };
     },
@@ -97,14 +103,16 @@ export const kernelCmdlineResource: ResourceHandler = {
         if (!parsed.success) throw new Error(`cannot refresh ${id}: the recorded inputs are not valid (${parsed.error.issues[0]?.message}); import needs the resource declared in the program`);
         const inp = parsed.data;
         const where = endpoint(inp.connection);
-        const st = await atHost(where, async () => stateFromObservation(inp.parameters, await observeKcl(inp.connection), previousOf(outputs)));
+        const st = await atHost(where, async () =>
+            stateFromObservation(inp.parameters, await observeKcl(inp.connection), previousOf(outputs)));
         report(ctx, where, st);
         return { id, outputs: outputsOf(inp, st), inputs: pickInputs(source) };
     },
 
     async update(ctx, { olds, news }) {
         const inp = KernelCmdlineInputsSchema.parse(news);
-        return applyAndVerify(ctx, inp, { parameters: (olds.parameters ?? {}) as Record<string, string>, previousValues: previousOf(olds) });
+        const parameters = (olds.parameters ?? {}) as Record<string, string>;
+        return applyAndVerify(ctx, inp, { parameters, previousValues: previousOf(olds) });
     },
 
     async delete(ctx, { outputs }) {

@@ -19,7 +19,7 @@ while IFS="$TAB" read -r tag a b c; do
   case "$tag" in
     M) if ! secfs_mounted; then
          mount -t securityfs securityfs "$SEC" 2>"$log" || fail "cannot mount securityfs on $SEC: $(cat "$log")"
-         emit done mounted
+         emit "done" mounted
        fi ;;
     L) want=$(unb64 "$a")
        [ "$(rank "$want")" -gt 0 ] || fail "not a lockdown level: $want"
@@ -32,7 +32,7 @@ while IFS="$TAB" read -r tag a b c; do
          if ! err=$( { env printf '%s\n' "$want" > "$SEC/lockdown"; } 2>&1 ); then
            fail "the kernel refused lockdown level $want: $(printf '%s' "$err" | sed 's/.*: //' | tail -n 1)"
          fi
-         emit done "raised $cur"
+         emit "done" "raised $cur"
        fi ;;
     W) p=$(target_path "$a") || fail "unknown target $a"
        remove_stale_temps "$p"
@@ -44,13 +44,13 @@ while IFS="$TAB" read -r tag a b c; do
        fi
        mkdir -p "$(dirname "$p")" || fail "cannot create $(dirname "$p")"
        unb64 "$b" | atomic_write "$p" 0644 || fail "cannot write $p"
-       emit done "wrote $a" ;;
+       emit "done" "wrote $a" ;;
     R) p=$(target_path "$a") || fail "unknown target $a"
        remove_stale_temps "$p"
        if [ -e "$p" ] || [ -L "$p" ]; then
          rm -f "$p" || fail "cannot remove $p"
          { sync "$(dirname "$p")" 2>/dev/null || sync; }
-         emit done "removed $a"
+         emit "done" "removed $a"
        fi ;;
     E) if [ "$(readlink "$WANTS" 2>/dev/null)" != "$UNIT" ]; then
          mkdir -p "$(dirname "$WANTS")" || fail "cannot create $(dirname "$WANTS")"
@@ -58,7 +58,7 @@ while IFS="$TAB" read -r tag a b c; do
          rm -f "$tmp"
          { ln -s "$UNIT" "$tmp" && mv -Tf "$tmp" "$WANTS"; } 2>"$log" || { rm -f "$tmp"; fail "cannot enable $UNIT: $(cat "$log")"; }
          { sync "$(dirname "$WANTS")" 2>/dev/null || sync; }
-         emit done enabled
+         emit "done" enabled
        fi ;;
     D) if [ -d /run/systemd/system ]; then systemctl daemon-reload 2>"$log" || fail "systemctl daemon-reload failed: $(tail -n 3 "$log")"; fi ;;
     G) boot_step BG ;;

@@ -9,6 +9,7 @@ UNIT=/etc/systemd/system/kernelhardening-lockdown.service
 WANTS=/etc/systemd/system/sysinit.target.wants/kernelhardening-lockdown.service
 secfs_mounted() { awk -v m="$SEC" '$2 == m { t = $3 } END { exit t != "securityfs" }' /proc/self/mounts; }
 # Prints lockdown/lsm records; run as is, or inside a private mount namespace.
+# shellcheck disable=SC2016 # expanded by the shell that runs it
 peek_cmd='for f in lockdown lsm; do
   if [ -r "/sys/kernel/security/$f" ]; then printf "%s\t%s\n" "$f" "$(base64 -w0 < "/sys/kernel/security/$f")"; fi
 done'

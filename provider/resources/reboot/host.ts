@@ -67,7 +67,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> 
  * died with the old boot) with the same host key verification. A host key that no longer matches
  * fails at once; a host that is not back in time fails naming host:port and the last error.
  */
-export async function waitForNewBoot(c: Connection, oldBootId: string, timeoutSeconds: number, now = Date.now): Promise<Probe> {
+export async function waitForNewBoot(c: Connection, oldBootId: string, timeoutSeconds: number): Promise<Probe> {
+    const now = Date.now;
     const deadline = now() + timeoutSeconds * 1000;
     const dial: Connection = { ...c, dialErrorLimit: 1, perDialTimeout: Math.min(c.perDialTimeout, 20) };
     let last = "the host still runs the boot it had before the reboot";

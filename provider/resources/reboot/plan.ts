@@ -36,7 +36,9 @@ export function hasExpectations(inp: Pick<HostRebootInputs, "expectCmdline" | "e
     return Object.keys(inp.expectCmdline ?? {}).length > 0 || inp.expectLockdown !== undefined;
 }
 
-export function diffReboot(olds: Partial<HostRebootInputs> & { host: string; port: number }, news: HostRebootInputs): PropertyChange[] {
+type Recorded = Partial<HostRebootInputs> & { host: string; port: number };
+
+export function diffReboot(olds: Recorded, news: HostRebootInputs): PropertyChange[] {
     const changes: PropertyChange[] = [];
     if (olds.host !== news.connection.host) changes.push({ path: "connection.host", kind: "update", replace: true });
     if (olds.port !== news.connection.port) changes.push({ path: "connection.port", kind: "update", replace: true });

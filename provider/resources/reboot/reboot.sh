@@ -9,4 +9,4 @@ if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
 else
   nohup sh -c 'sleep 1; reboot' </dev/null >/dev/null 2>&1 &
 fi
-emit done rebooting
+emit "done" rebooting

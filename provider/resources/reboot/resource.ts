@@ -28,7 +28,9 @@ async function run(ctx: Ctx, inp: HostRebootInputs, reasons: string[], olds: Pro
     if (missing.length) throw new Error(`${where}: rebooted (back after ${seconds} s), but not in force: ${missing.join("; ")}`);
     ctx.info(`${where}: back after ${seconds} s with a new boot; verified: ${verifiedList(inp) || "the host answers"}`);
     const level = after.lockdown === null ? undefined : parseLockdownFile(after.lockdown)?.current;
-    return { ...inp, bootId: after.bootId, rebooted: true, rebootedAt: new Date().toISOString(), cmdline: after.cmdline, ...(level ? { lockdownLevel: level } : {}) };
+    const rebootedAt = new Date().toISOString();
+    const lockdown = level ? { lockdownLevel: level } : {};
+    return { ...inp, bootId: after.bootId, rebooted: true, rebootedAt, cmdline: after.cmdline, ...lockdown };
 }
 
 function verifiedList(inp: HostRebootInputs): string {
@@ -47,7 +49,8 @@ export const hostRebootResource: ResourceHandler = {
         const schema = unknownProps.size ? HostRebootObject.partial() : HostRebootInputsSchema;
         const r = schema.safeParse(known);
         if (!r.success) return { inputs: news, failures: zodFailures(r.error.issues) };
-        return { inputs: { ...(r.data as Props), ...Object.fromEntries([...unknownProps].map((p) => [p, news[p]])) }, failures: [] };
+        const stillUnknown = Object.fromEntries([...unknownProps].map((p) => [p, news[p]]));
+        return { inputs: { ...(r.data as Props), ...stillUnknown }, failures: [] };
     },
 
     async diff(_ctx, { olds, news, unknownProps }): Promise<DiffResult> {
