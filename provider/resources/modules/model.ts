@@ -10,6 +10,13 @@ export const BlocklistInputsSchema = z
         modules: z.array(ModuleName).min(1, "must list at least one module"),
         file: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,250}\.conf$/, "must be a plain file name ending in .conf").default("90-kernelhardening-blocklist.conf"),
         previewReadsHost: z.boolean().default(true),
+        adopt: z
+            .boolean()
+            .default(false)
+            .describe(
+                "Take over `file` when it exists and was not written by this provider (no \"Managed by Pulumi\" header): " +
+                    "its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.",
+            ),
     })
     .strict()
     .transform((inp) => ({ ...inp, modules: [...new Set(inp.modules.map(canonical))].sort() }));
