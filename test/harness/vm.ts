@@ -143,14 +143,18 @@ function launch(vm: VmState, boot: "kernel" | "grub"): ChildProcess {
 
 const procs = new Map<string, ChildProcess>();
 
-export async function startVm(name: string, image = ensureImage(), opts: { guestReboots?: boolean } = {}): Promise<VmState> {
+export async function startVm(
+    name: string,
+    image = ensureImage(),
+    opts: { guestReboots?: boolean; bootTimeoutMs?: number } = {},
+): Promise<VmState> {
     const dir = mkdtempSync(join(tmpdir(), `kh-vm-${name}-`));
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", join(image.dir, "base.qcow2"), join(dir, "disk.qcow2")]);
     const vm: VmState = { name, port: await freePort(), pid: 0, dir, monitor: join(dir, "monitor.sock"), image, guestReboots: opts.guestReboots };
     const proc = launch(vm, opts.guestReboots ? "grub" : "kernel");
     procs.set(dir, proc);
     try {
-        await waitForSsh(vm, proc, 360_000);
+        await waitForSsh(vm, proc, opts.bootTimeoutMs ?? 360_000);
     } catch (e) {
         await stopVm(vm);
         throw e;
