@@ -83,7 +83,8 @@ describe("KernelCmdline plan", () => {
 
     test("after the reboot nothing is pending; live opt-in counts a live value as in force", () => {
         const after = kcl(grubHost({ dropins: [{ name: NAME, content: renderGrubDropin(OWNER, SIG) }], linuxLines: [LINUX(" module.sig_enforce=1")] }, "BOOT_IMAGE=/v ro module.sig_enforce=1"), "Y");
-        expect(stateFromObservation(SIG, after, {})).toMatchObject({ inForce: SIG, pendingReboot: [], rebootRequired: false });
+        const st = stateFromObservation(SIG, after, {});
+        expect(st).toMatchObject({ inForce: SIG, pendingReboot: [], rebootRequired: false });
         const liveOnly = kcl(grubHost({ dropins: [{ name: NAME, content: renderGrubDropin(OWNER, SIG) }], linuxLines: [LINUX(" module.sig_enforce=1")] }), "Y");
         expect(stateFromObservation(SIG, liveOnly, {}).rebootRequired).toBe(false);
     });

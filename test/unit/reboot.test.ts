@@ -66,7 +66,8 @@ test("a host that never comes back fails after the bounded wait, naming host:por
 }, 30_000);
 
 test("strict boot parameters: KSPP's, each with a reason; costly ones only when named; overrides and exclusions", () => {
-    for (const p of [...Object.values(STRICT_BOOT), ...Object.values(COSTLY_BOOT)]) expect(p.reason.length).toBeGreaterThan(20);
+    const all = [...Object.values(STRICT_BOOT), ...Object.values(COSTLY_BOOT)];
+    for (const p of all) expect(p.reason.length).toBeGreaterThan(20);
     const base = { kernelCmdline: undefined, costlyBootParameters: [], excludeBootParameters: [] };
     expect(bootParameters({ ...base, profile: "baseline" })).toEqual({});
     const strict = bootParameters({ ...base, profile: "strict" });
