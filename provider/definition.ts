@@ -6,7 +6,10 @@ import { sysctlResource } from "./resources/sysctl/resource";
 import { moduleBlocklistResource } from "./resources/modules/resource";
 import { lockdownResource } from "./resources/lockdown/resource";
 import { kernelPackagePinResource } from "./resources/kernelpin/resource";
+import { kernelCmdlineResource } from "./resources/kernelcmdline/resource";
+import { hostRebootResource } from "./resources/reboot/resource";
 import { auditFunction } from "./functions/audit";
+import { withConnectionRotation } from "./framework/rotation";
 import type * as construct from "./protocol/construct";
 import type * as hardening from "./components/hardening/component";
 
@@ -33,7 +36,15 @@ export function definition(engineAddress?: string): ProviderDefinition {
         name: PROVIDER_NAME,
         version: JSON.parse(schema).version,
         schema,
-        resources: [sysctlResource, moduleBlocklistResource, lockdownResource, kernelPackagePinResource],
+        resources: [
+            sysctlResource,
+            moduleBlocklistResource,
+            lockdownResource,
+            kernelPackagePinResource,
+            // Written before defineResource landed: the same rotation wrapper, no provider-level connection yet.
+            withConnectionRotation(kernelCmdlineResource),
+            withConnectionRotation(hostRebootResource),
+        ],
         functions: [
             auditFunction,
         ],

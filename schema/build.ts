@@ -8,6 +8,7 @@ import { auditSchema } from "./audit";
 import { hardeningSchema } from "./hardening";
 import { modulesSchema } from "./modules";
 import { kernelPackagePinSchema } from "./kernelpin";
+import { kernelCmdlineSchema } from "./kernelcmdline";
 
 // One fragment per resource family besides Sysctl (which lives in schema.ts with the shared types).
 const fragments: SchemaFragment[] = [
@@ -16,6 +17,7 @@ const fragments: SchemaFragment[] = [
     hardeningSchema,
     modulesSchema,
     kernelPackagePinSchema,
+    kernelCmdlineSchema,
 ];
 
 writeFileSync(join(__dirname, "..", "schema.json"), JSON.stringify(buildSchema(fragments), null, 2) + "\n");

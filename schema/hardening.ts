@@ -29,6 +29,11 @@ export const hardeningSchema: SchemaFragment = {
                 sysctlFile: str("File name of the Sysctl drop-in under /etc/sysctl.d. The default sorts after the distribution's drop-ins so the profile's values win at boot.", { default: "99-zz-kernelhardening.conf" }),
                 kernelPin: ref("KernelPinSettings", "Also hold the kernel packages at a version (a KernelPackagePin child)."),
                 moduleBlocklist: strList("Kernel modules that may not be loaded, written under /etc/modprobe.d (a ModuleBlocklist child), e.g. dev-sec's `[\"cramfs\", \"freevxfs\", \"jffs2\", \"hfs\", \"hfsplus\", \"udf\", \"dccp\", \"rds\", \"sctp\", \"tipc\"]`."),
+                // Boot-time hardening (provider/resources/kernelcmdline/profile.ts).
+                reboot: str("`ifRequired`: a HostReboot child reboots the host when a child needs it (the boot parameters) and verifies them after; `never`: rebootRequired only says so.", { default: "never" }),
+                kernelCmdline: strMap("Kernel parameters to add to (or replace in) the profile's boot parameters (a KernelCmdline child), e.g. `{\"module.sig_enforce\": \"1\"}`; an empty value is a bare flag."),
+                costlyBootParameters: strList("Opt-in for boot parameters with a real cost: init_on_free (zeroing on free), nosmt (halves the hardware threads), mitigations (auto,nosmt)."),
+                excludeBootParameters: strList("Profile boot parameters to leave out. `strict` sets KSPP's: module.sig_enforce=1, init_on_alloc=1, slab_nomerge, page_alloc.shuffle=1, randomize_kstack_offset=on, vsyscall=none, pti=on, iommu.strict=1, iommu.passthrough=0, efi=disable_early_pci_dma, debugfs=off."),
             },
             requiredInputs: ["connection"],
             properties: {
@@ -39,6 +44,7 @@ export const hardeningSchema: SchemaFragment = {
                 oneWayApplied: strList("One-way settings applied: they cannot be undone before a reboot."),
                 lockdownLevel: str("The Lockdown level in force after apply, when Lockdown is managed."),
                 rebootRequired: bool("Whether a reboot is needed for something declared to take effect."),
+                bootParameters: strMap("The kernel parameters the component's KernelCmdline child owns."),
                 auditSummary: ref("AuditSummary", "The host's audit after apply: passes, failures, and what still needs a kernel rebuild."),
                 auditFailures: strList("Failing audit findings after apply, each with its fix."),
             },

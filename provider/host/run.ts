@@ -1,7 +1,7 @@
 // Runs one of our constant scripts on a host: as root, through `sudo -n`, or through `sudo -S` with
 // connection.sudoPassword on stdin; and turns what sudo and the host lock say into clear errors.
 import { Connection, endpoint, usesSudo } from "../ssh/connection";
-import { ExecResult, HostError, pool } from "../ssh/pool";
+import { ExecResult, HostError, pool, SshPool } from "../ssh/pool";
 import { escapeControl, trimRemote } from "../ssh/redact";
 
 /** What `sudo -S` prints when it wants the password (-p), and what the script prints once it runs as root. */
@@ -67,11 +67,12 @@ export async function runScript(
     script: string,
     stdin: Buffer | string = "",
     label = "exec",
+    via: SshPool = pool,
 ): Promise<ExecResult> {
     const gate = usesSudo(c) && c.sudoPassword !== undefined
         ? { ready: SUDO_READY, prompt: SUDO_PROMPT, answer: c.sudoPassword }
         : undefined;
-    const res = await pool.run(c, commandFor(c, script), { stdin, label, gate });
+    const res = await via.run(c, commandFor(c, script), { stdin, label, gate });
     const failure = sudoFailure(c, res);
     if (failure) throw failure;
     const tail = res.stderr.length > STDERR_FOR_MESSAGES ? "…" + res.stderr.slice(-STDERR_FOR_MESSAGES) : res.stderr;

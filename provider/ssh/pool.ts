@@ -387,6 +387,14 @@ export class SshPool {
         });
     }
 
+    /** Drops the shared connection to this host (a reboot kills it), so the next exec dials afresh. */
+    forget(c: Connection): void {
+        const e = this.entries.get(this.keyOf(c));
+        if (!e) return;
+        this.entries.delete(e.key);
+        e.client.then((client) => client.end(), () => undefined);
+    }
+
     closeAll(): void {
         for (const e of this.entries.values()) e.client.then((c) => c.end(), () => undefined);
         this.entries.clear();

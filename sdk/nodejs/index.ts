@@ -476,6 +476,42 @@ export interface KernelPackagePinImage {
 }
 
 /**
+ * A file of the boot configuration that sets one of this resource's parameters to another value, which the next boot's kernel sees.
+ */
+export interface CmdlineOverrideArgs {
+    /**
+     * The parameter.
+     */
+    name: pulumi.Input<string>;
+    /**
+     * The file that sets it.
+     */
+    file: pulumi.Input<string>;
+    /**
+     * The value it sets (empty: a bare flag).
+     */
+    value: pulumi.Input<string>;
+}
+
+/**
+ * A file of the boot configuration that sets one of this resource's parameters to another value, which the next boot's kernel sees.
+ */
+export interface CmdlineOverride {
+    /**
+     * The parameter.
+     */
+    readonly name: string;
+    /**
+     * The file that sets it.
+     */
+    readonly file: string;
+    /**
+     * The value it sets (empty: a bare flag).
+     */
+    readonly value: string;
+}
+
+/**
  * The set of arguments for constructing a Sysctl resource.
  */
 export interface SysctlArgs {
@@ -748,6 +784,22 @@ export interface KernelHardeningArgs {
      * Kernel modules that may not be loaded, written under /etc/modprobe.d (a ModuleBlocklist child), e.g. dev-sec's `["cramfs", "freevxfs", "jffs2", "hfs", "hfsplus", "udf", "dccp", "rds", "sctp", "tipc"]`.
      */
     moduleBlocklist?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * `ifRequired`: a HostReboot child reboots the host when a child needs it (the boot parameters) and verifies them after; `never`: rebootRequired only says so.
+     */
+    reboot?: pulumi.Input<string>;
+    /**
+     * Kernel parameters to add to (or replace in) the profile's boot parameters (a KernelCmdline child), e.g. `{"module.sig_enforce": "1"}`; an empty value is a bare flag.
+     */
+    kernelCmdline?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
+    /**
+     * Opt-in for boot parameters with a real cost: init_on_free (zeroing on free), nosmt (halves the hardware threads), mitigations (auto,nosmt).
+     */
+    costlyBootParameters?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * Profile boot parameters to leave out. `strict` sets KSPP's: module.sig_enforce=1, init_on_alloc=1, slab_nomerge, page_alloc.shuffle=1, randomize_kstack_offset=on, vsyscall=none, pti=on, iommu.strict=1, iommu.passthrough=0, efi=disable_early_pci_dma, debugfs=off.
+     */
+    excludeBootParameters?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /**
@@ -793,6 +845,10 @@ export class KernelHardening extends pulumi.ComponentResource {
      */
     declare public readonly rebootRequired: pulumi.Output<boolean>;
     /**
+     * The kernel parameters the component's KernelCmdline child owns.
+     */
+    declare public readonly bootParameters: pulumi.Output<{ [key: string]: string } | undefined>;
+    /**
      * The host's audit after apply: passes, failures, and what still needs a kernel rebuild.
      */
     declare public readonly auditSummary: pulumi.Output<AuditSummary | undefined>;
@@ -813,12 +869,17 @@ export class KernelHardening extends pulumi.ComponentResource {
         props["sysctlFile"] = args?.sysctlFile;
         props["kernelPin"] = args?.kernelPin;
         props["moduleBlocklist"] = args?.moduleBlocklist;
+        props["reboot"] = args?.reboot;
+        props["kernelCmdline"] = args?.kernelCmdline;
+        props["costlyBootParameters"] = args?.costlyBootParameters;
+        props["excludeBootParameters"] = args?.excludeBootParameters;
         props["sysctlEntries"] = undefined;
         props["unsupportedKeys"] = undefined;
         props["skippedOneWay"] = undefined;
         props["oneWayApplied"] = undefined;
         props["lockdownLevel"] = undefined;
         props["rebootRequired"] = undefined;
+        props["bootParameters"] = undefined;
         props["auditSummary"] = undefined;
         props["auditFailures"] = undefined;
         const secretOpts = [].length ? { additionalSecretOutputs: [] } : {};
@@ -1049,6 +1110,240 @@ export class KernelPackagePin extends pulumi.CustomResource {
         props["previouslyHeld"] = undefined;
         const secretOpts = [].length ? { additionalSecretOutputs: [] } : {};
         super(KernelPackagePin.__pulumiType, name, props, pulumi.mergeOptions(withVersion(opts), secretOpts));
+    }
+}
+
+/**
+ * The set of arguments for constructing a KernelCmdline resource.
+ */
+export interface KernelCmdlineArgs {
+    /**
+     * How to reach the host over SSH.
+     */
+    connection: pulumi.Input<ConnectionArgs>;
+    /**
+     * The kernel parameters this resource owns, e.g. { "module.sig_enforce": "1", "slab_nomerge": "" } (an empty value is a bare flag). Values with spaces are written in the kernel's double quotes; characters the shell, GRUB or the kernel would interpret are refused at preview, as are `lockdown` (the Lockdown resource), `root`, `initrd` and `BOOT_IMAGE`.
+     */
+    parameters: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
+    /**
+     * Also apply at run time the parameters the kernel lets go only one way until reboot: module.sig_enforce=1 through /sys/module/module/parameters/sig_enforce, so unsigned modules are refused before the reboot. It cannot be turned off again before a reboot.
+     */
+    allowOneWay?: pulumi.Input<boolean>;
+    /**
+     * Whether `pulumi preview` reads the host to show drift (the boot configuration edited by hand). Set false for offline previews.
+     */
+    previewReadsHost?: pulumi.Input<boolean>;
+}
+
+/**
+ * Kernel command-line parameters, persisted through the host's own boot configuration: a GRUB drop-in (/etc/default/grub.d/90-kernelhardening-cmdline.cfg, then update-grub) where GRUB is configured, else this resource's tokens in /etc/kernel/cmdline (kernel-install / systemd-boot; every other parameter kept, the running kernel's boot entry regenerated with the bls layout). Files are written atomically.
+ *
+ * Parameters take effect at the next boot: the outputs say what is persisted, what the next boot's kernel will see (another setting in the boot configuration may win: overriddenBy), what is in force (/proc/cmdline), and which parameters wait for a reboot (pendingReboot, rebootRequired). A HostReboot resource can act on rebootRequired. With allowOneWay, module.sig_enforce=1 is also applied at run time.
+ *
+ * Drift (the boot configuration edited by hand) shows in `pulumi preview` and `pulumi up` restores it. Delete removes only what this resource added (its drop-in, or its tokens with the values from before) and warns that the parameters stay in force until a reboot.
+ */
+export class KernelCmdline extends pulumi.CustomResource {
+    /** @internal */
+    public static readonly __pulumiType = "kernelhardening:index:KernelCmdline";
+
+    /** Returns true if obj is an instance of KernelCmdline, also across copies of this SDK. */
+    public static isInstance(obj: any): obj is KernelCmdline {
+        return obj !== undefined && obj !== null && obj["__pulumiType"] === KernelCmdline.__pulumiType;
+    }
+
+    /**
+     * How to reach the host over SSH.
+     */
+    declare public readonly connection: pulumi.Output<Connection>;
+    /**
+     * The kernel parameters this resource owns, e.g. { "module.sig_enforce": "1", "slab_nomerge": "" } (an empty value is a bare flag). Values with spaces are written in the kernel's double quotes; characters the shell, GRUB or the kernel would interpret are refused at preview, as are `lockdown` (the Lockdown resource), `root`, `initrd` and `BOOT_IMAGE`.
+     */
+    declare public readonly parameters: pulumi.Output<{ [key: string]: string }>;
+    /**
+     * Also apply at run time the parameters the kernel lets go only one way until reboot: module.sig_enforce=1 through /sys/module/module/parameters/sig_enforce, so unsigned modules are refused before the reboot. It cannot be turned off again before a reboot.
+     */
+    declare public readonly allowOneWay: pulumi.Output<boolean>;
+    /**
+     * Whether `pulumi preview` reads the host to show drift (the boot configuration edited by hand). Set false for offline previews.
+     */
+    declare public readonly previewReadsHost: pulumi.Output<boolean>;
+    /**
+     * How the parameters are persisted: `grub` (a drop-in adding them to GRUB_CMDLINE_LINUX) or `kernel-cmdline` (tokens in /etc/kernel/cmdline).
+     */
+    declare public readonly persistence: pulumi.Output<string>;
+    /**
+     * The file that holds them: /etc/default/grub.d/90-kernelhardening-cmdline.cfg or /etc/kernel/cmdline.
+     */
+    declare public readonly persistedIn: pulumi.Output<string>;
+    /**
+     * The exact content of that file; empty when it is missing. A hand edit shows as a change.
+     */
+    declare public readonly persistedContent: pulumi.Output<string | undefined>;
+    /**
+     * Each parameter as this resource's persistence gives it to the next boot, present only when every boot entry (grub.cfg kernel line, bls entry) carries it.
+     */
+    declare public readonly persisted: pulumi.Output<{ [key: string]: string }>;
+    /**
+     * Each parameter as the next boot's kernel will see it (the last occurrence on the default entry's command line wins).
+     */
+    declare public readonly nextBoot: pulumi.Output<{ [key: string]: string }>;
+    /**
+     * Each parameter as it is on the running kernel's command line (/proc/cmdline); missing ones are absent.
+     */
+    declare public readonly inForce: pulumi.Output<{ [key: string]: string }>;
+    /**
+     * Run-time values of the parameters that can be applied live (module.sig_enforce: 1 or 0).
+     */
+    declare public readonly live: pulumi.Output<{ [key: string]: string }>;
+    /**
+     * Parameters persisted but not in force yet: they take effect at the next boot.
+     */
+    declare public readonly pendingReboot: pulumi.Output<string[]>;
+    /**
+     * True when some parameter waits for a reboot (pendingReboot is not empty).
+     */
+    declare public readonly rebootRequired: pulumi.Output<boolean>;
+    /**
+     * Parameters set elsewhere in the boot configuration to another value, and the value the next boot's kernel sees.
+     */
+    declare public readonly overriddenBy: pulumi.Output<CmdlineOverride[]>;
+    /**
+     * The running kernel's command line (/proc/cmdline) as observed.
+     */
+    declare public readonly cmdline: pulumi.Output<string>;
+    /**
+     * With kernel-cmdline persistence: the values /etc/kernel/cmdline had before this resource set them, restored on delete (empty: the token was absent).
+     */
+    declare public readonly previousValues: pulumi.Output<{ [key: string]: string } | undefined>;
+
+    constructor(name: string, args: KernelCmdlineArgs, opts?: pulumi.CustomResourceOptions) {
+        const props: pulumi.Inputs = {};
+        if (args?.connection === undefined) throw new Error("Missing required property 'connection'");
+        if (args?.parameters === undefined) throw new Error("Missing required property 'parameters'");
+        props["connection"] = args?.connection;
+        props["parameters"] = args?.parameters;
+        props["allowOneWay"] = args?.allowOneWay;
+        props["previewReadsHost"] = args?.previewReadsHost;
+        props["persistence"] = undefined;
+        props["persistedIn"] = undefined;
+        props["persistedContent"] = undefined;
+        props["persisted"] = undefined;
+        props["nextBoot"] = undefined;
+        props["inForce"] = undefined;
+        props["live"] = undefined;
+        props["pendingReboot"] = undefined;
+        props["rebootRequired"] = undefined;
+        props["overriddenBy"] = undefined;
+        props["cmdline"] = undefined;
+        props["previousValues"] = undefined;
+        const secretOpts = [].length ? { additionalSecretOutputs: [] } : {};
+        super(KernelCmdline.__pulumiType, name, props, pulumi.mergeOptions(withVersion(opts), secretOpts));
+    }
+}
+
+/**
+ * The set of arguments for constructing a HostReboot resource.
+ */
+export interface HostRebootArgs {
+    /**
+     * How to reach the host over SSH.
+     */
+    connection: pulumi.Input<ConnectionArgs>;
+    /**
+     * The rebootRequired outputs this reboot watches (a KernelCmdline's, a Lockdown's, a KernelPackagePin's): the host reboots when any is true. Never in a preview.
+     */
+    rebootRequired?: pulumi.Input<pulumi.Input<boolean>[]>;
+    /**
+     * Strings (e.g. a version, a hash): the host reboots when any of them changes (not when the resource is created).
+     */
+    triggers?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * Kernel parameters that must be on /proc/cmdline after the reboot (typically a KernelCmdline's parameters); the update fails otherwise. An empty value is a bare flag.
+     */
+    expectCmdline?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
+    /**
+     * The lockdown level (`integrity` or `confidentiality`) that must be in force, at least, after the reboot; the update fails otherwise.
+     */
+    expectLockdown?: pulumi.Input<string>;
+    /**
+     * How long the host may take to go down and come back with SSH, in seconds (30-7200); after that the update fails naming host:port.
+     */
+    timeoutSeconds?: pulumi.Input<number>;
+}
+
+/**
+ * Reboots a host when something it watches needs it: any of the rebootRequired outputs it is given is true, or its triggers change. It waits for the host to come back (the same pinned host key; a bounded wait, timeoutSeconds; an error naming host:port when it does not), then verifies that what was pending is in force (expectCmdline, expectLockdown), failing the update otherwise. It never reboots in a preview, nor when nothing needs it: a second `pulumi up` does not reboot. Rolling reboots of a fleet are Pulumi dependencies between hosts' HostReboot resources (dependsOn).
+ */
+export class HostReboot extends pulumi.CustomResource {
+    /** @internal */
+    public static readonly __pulumiType = "kernelhardening:index:HostReboot";
+
+    /** Returns true if obj is an instance of HostReboot, also across copies of this SDK. */
+    public static isInstance(obj: any): obj is HostReboot {
+        return obj !== undefined && obj !== null && obj["__pulumiType"] === HostReboot.__pulumiType;
+    }
+
+    /**
+     * How to reach the host over SSH.
+     */
+    declare public readonly connection: pulumi.Output<Connection>;
+    /**
+     * The rebootRequired outputs this reboot watches (a KernelCmdline's, a Lockdown's, a KernelPackagePin's): the host reboots when any is true. Never in a preview.
+     */
+    declare public readonly rebootRequired: pulumi.Output<boolean[] | undefined>;
+    /**
+     * Strings (e.g. a version, a hash): the host reboots when any of them changes (not when the resource is created).
+     */
+    declare public readonly triggers: pulumi.Output<string[] | undefined>;
+    /**
+     * Kernel parameters that must be on /proc/cmdline after the reboot (typically a KernelCmdline's parameters); the update fails otherwise. An empty value is a bare flag.
+     */
+    declare public readonly expectCmdline: pulumi.Output<{ [key: string]: string } | undefined>;
+    /**
+     * The lockdown level (`integrity` or `confidentiality`) that must be in force, at least, after the reboot; the update fails otherwise.
+     */
+    declare public readonly expectLockdown: pulumi.Output<string | undefined>;
+    /**
+     * How long the host may take to go down and come back with SSH, in seconds (30-7200); after that the update fails naming host:port.
+     */
+    declare public readonly timeoutSeconds: pulumi.Output<number | undefined>;
+    /**
+     * The host's boot id (/proc/sys/kernel/random/boot_id) when last seen.
+     */
+    declare public readonly bootId: pulumi.Output<string>;
+    /**
+     * Whether the last create or update rebooted the host.
+     */
+    declare public readonly rebooted: pulumi.Output<boolean>;
+    /**
+     * When this resource last rebooted the host (ISO 8601, UTC); empty when it never did.
+     */
+    declare public readonly rebootedAt: pulumi.Output<string | undefined>;
+    /**
+     * The running kernel's command line when last seen.
+     */
+    declare public readonly cmdline: pulumi.Output<string>;
+    /**
+     * The lockdown level in force after the last reboot.
+     */
+    declare public readonly lockdownLevel: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: HostRebootArgs, opts?: pulumi.CustomResourceOptions) {
+        const props: pulumi.Inputs = {};
+        if (args?.connection === undefined) throw new Error("Missing required property 'connection'");
+        props["connection"] = args?.connection;
+        props["rebootRequired"] = args?.rebootRequired;
+        props["triggers"] = args?.triggers;
+        props["expectCmdline"] = args?.expectCmdline;
+        props["expectLockdown"] = args?.expectLockdown;
+        props["timeoutSeconds"] = args?.timeoutSeconds;
+        props["bootId"] = undefined;
+        props["rebooted"] = undefined;
+        props["rebootedAt"] = undefined;
+        props["cmdline"] = undefined;
+        props["lockdownLevel"] = undefined;
+        const secretOpts = [].length ? { additionalSecretOutputs: [] } : {};
+        super(HostReboot.__pulumiType, name, props, pulumi.mergeOptions(withVersion(opts), secretOpts));
     }
 }
 

@@ -63,6 +63,8 @@ export interface VmState {
     dir: string;
     monitor: string;
     image: ImageInfo;
+    /** Boots through the guest's GRUB and lets the guest reboot itself (no -no-reboot), for HostReboot. */
+    guestReboots?: boolean;
 }
 
 export interface ExecOutput {
@@ -144,8 +146,9 @@ function launch(vm: VmState, boot: "kernel" | "loader"): ChildProcess {
                 "-drive", `if=pflash,format=qcow2,unit=1,file=${join(vm.dir, "efivars.qcow2")}`]
             : []),
         "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${vm.port}-:22`, "-device", "virtio-net-pci,netdev=n0",
-        "-no-reboot",
     ];
+    // A guest reboot resets the machine, which boots the guest's own boot loader again.
+    if (!vm.guestReboots) args.push("-no-reboot");
     if (vm.image.boot === "uefi") {
         // Always through the firmware and systemd-boot: its entries are what kernel-install wrote.
     } else if (boot === "kernel") {
@@ -167,16 +170,20 @@ function launch(vm: VmState, boot: "kernel" | "loader"): ChildProcess {
 const procs = new Map<string, ChildProcess>();
 
 /** Boots a host of the image (or platform) given; debian12 by default. */
-export async function startVm(name: string, imageOrPlatform: ImageInfo | Platform = "debian12"): Promise<VmState> {
+export async function startVm(
+    name: string,
+    imageOrPlatform: ImageInfo | Platform = "debian12",
+    opts: { guestReboots?: boolean; bootTimeoutMs?: number } = {},
+): Promise<VmState> {
     const image = typeof imageOrPlatform === "string" ? ensureImage(imageOrPlatform) : imageOrPlatform;
     const dir = mkdtempSync(join(tmpdir(), `kh-vm-${name}-`));
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", join(image.dir, "base.qcow2"), join(dir, "disk.qcow2")]);
     if (image.boot === "uefi") copyFileSync(join(image.dir, "efivars.qcow2"), join(dir, "efivars.qcow2"));
-    const vm: VmState = { name, port: await freePort(), pid: 0, dir, monitor: join(dir, "monitor.sock"), image };
-    const proc = launch(vm, "kernel");
+    const vm: VmState = { name, port: await freePort(), pid: 0, dir, monitor: join(dir, "monitor.sock"), image, guestReboots: opts.guestReboots };
+    const proc = launch(vm, opts.guestReboots ? "loader" : "kernel");
     procs.set(dir, proc);
     try {
-        await waitForSsh(vm, proc, 360_000);
+        await waitForSsh(vm, proc, opts.bootTimeoutMs ?? 360_000);
     } catch (e) {
         await stopVm(vm);
         throw e;

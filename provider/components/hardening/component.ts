@@ -6,7 +6,8 @@ import { ConnectionSchema } from "../../ssh/connection";
 import { observeSysctl } from "../../resources/sysctl/host";
 import { auditHost } from "../../functions/audit";
 import { ConstructResult } from "../../protocol/construct";
-import { candidateKeys, HardeningInputs, HardeningObject, resolveProfile } from "./profiles";
+import { candidateKeys, HardeningInputs, resolveProfile } from "./profiles";
+import { bootParameters, HardeningBootObject } from "../../resources/kernelcmdline/profile";
 
 export const HARDENING_TOKEN = "kernelhardening:index:KernelHardening";
 
@@ -41,8 +42,10 @@ export async function constructKernelHardening(name: string, inputs: Record<stri
     // Structural choices (which children exist) come from plain inputs; the connection may stay an
     // Output (it is a secret) and flows into the children as is.
     const plain: Record<string, unknown> = {};
-    for (const k of ["profile", "overrides", "exclude", "allowOneWay", "exact", "lockdownMode", "sysctlFile", "kernelPin", "moduleBlocklist"]) plain[k] = await known(inputs[k]);
-    const shape = HardeningObject.omit({ connection: true }).safeParse(JSON.parse(JSON.stringify(plain)));
+    const keys = ["profile", "overrides", "exclude", "allowOneWay", "exact", "lockdownMode", "sysctlFile", "kernelPin",
+        "moduleBlocklist", "reboot", "kernelCmdline", "costlyBootParameters", "excludeBootParameters"];
+    for (const k of keys) plain[k] = await known(inputs[k]);
+    const shape = HardeningBootObject.omit({ connection: true }).safeParse(JSON.parse(JSON.stringify(plain)));
     if (!shape.success) throw inputError(shape.error.issues.map((i: { path: PropertyKey[]; message: string }) => `${i.path.join(".")}: ${i.message}`).join("; "));
     const connection = pulumi.output(inputs.connection as pulumi.Input<Record<string, unknown>>);
 
@@ -88,6 +91,21 @@ export async function constructKernelHardening(name: string, inputs: Record<stri
         applied.push(new sdk.ModuleBlocklist(`${name}-module-blocklist`, { connection: connection as never, modules: shape.data.moduleBlocklist }, child));
     }
 
+    // Boot-time hardening: the profile's kernel parameters, and the reboot that brings them in force.
+    const boot = bootParameters(shape.data);
+    const watched: pulumi.Output<boolean>[] = [rebootRequired];
+    let cmdline: sdk.KernelCmdline | undefined;
+    if (Object.keys(boot).length) {
+        cmdline = new sdk.KernelCmdline(`${name}-cmdline`, { connection: connection as never, parameters: boot, allowOneWay: shape.data.allowOneWay }, child);
+        watched.push(cmdline.rebootRequired);
+        rebootRequired = pulumi.all([rebootRequired, cmdline.rebootRequired]).apply(([a, b]) => a || !!b);
+        applied.push(cmdline);
+    }
+    if (shape.data.reboot === "ifRequired") {
+        const expectLockdown = shape.data.allowOneWay ? shape.data.lockdownMode : undefined;
+        applied.push(new sdk.HostReboot(`${name}-reboot`, { connection: connection as never, rebootRequired: watched, expectCmdline: cmdline?.parameters, expectLockdown }, { ...child, dependsOn: [...applied] }));
+    }
+
     // The audit runs after every child applied; a preview has nothing applied yet.
     const ids = applied.map((r) => (r as pulumi.CustomResource).id);
     const audit = pulumi.unsecret(pulumi.all([connection, pulumi.all(ids)]).apply(async ([raw]) => (pulumi.runtime.isDryRun() ? undefined : auditHost(ConnectionSchema.parse(raw)))));
@@ -101,6 +119,7 @@ export async function constructKernelHardening(name: string, inputs: Record<stri
         leftAlone: resolved.leftAlone,
         lockdownLevel,
         rebootRequired,
+        bootParameters: boot,
         auditSummary: audit.apply((a) => a?.summary),
         auditFailures: audit.apply((a) => a?.findings.filter((f) => f.status === "fail").map((f) => `${f.id}: ${f.fix}`)),
     };

@@ -2,23 +2,17 @@
 // command-line token edit. Pure functions only.
 import { z } from "zod/v4";
 import { ConnectionSchema } from "../../ssh/connection";
+import { canonicalName, editCmdline, parseCmdline } from "../../kernel/cmdline";
+import { ObservedBoot, renderGrubDropin as renderBootDropin } from "../../boot/model";
+import { isLevel, Level, LEVELS, Mode } from "../../kernel/lockdown";
 
-export const LEVELS = ["none", "integrity", "confidentiality"] as const;
-export type Level = (typeof LEVELS)[number];
-export type Mode = Exclude<Level, "none">;
-
-/** The kernel only moves up this order at run time (lock_kernel_down() refuses anything <= current). */
-export function rank(l: Level): number {
-    return LEVELS.indexOf(l);
-}
-
-export function isLevel(s: unknown): s is Level {
-    return typeof s === "string" && (LEVELS as readonly string[]).includes(s);
-}
+export { LEVELS, rank, isLevel, parseLockdownFile, parseLsmList } from "../../kernel/lockdown";
+export type { Level, Mode, LockdownFile } from "../../kernel/lockdown";
 
 export const SECURITYFS = "/sys/kernel/security";
 export const LOCKDOWN_FILE = `${SECURITYFS}/lockdown`;
-export const GRUB_DROPIN = "/etc/default/grub.d/90-kernelhardening-lockdown.cfg";
+export const LOCKDOWN_DROPIN_NAME = "90-kernelhardening-lockdown.cfg";
+export const GRUB_DROPIN = `/etc/default/grub.d/${LOCKDOWN_DROPIN_NAME}`;
 export const GRUB_CFG = "/boot/grub/grub.cfg";
 export const KERNEL_CMDLINE = "/etc/kernel/cmdline";
 export const UNIT_NAME = "kernelhardening-lockdown.service";
@@ -61,43 +55,11 @@ export const LockdownStateSchema = z.looseObject({
     previousCmdlineValue: z.string().nullable().default(null),
 });
 
-export interface LockdownFile {
-    current: Level;
-    available: Level[];
-}
-
-/** Parses "[none] integrity confidentiality"; null unless exactly one known level is bracketed. */
-export function parseLockdownFile(text: string): LockdownFile | null {
-    let current: Level | null = null;
-    const available: Level[] = [];
-    for (const token of text.trim().split(/\s+/).filter(Boolean)) {
-        const m = /^\[(.*)\]$/.exec(token);
-        const name = m ? m[1] : token;
-        if (!isLevel(name)) return null;
-        if (m) {
-            if (current !== null) return null;
-            current = name;
-        }
-        available.push(name);
-    }
-    return current === null ? null : { current, available };
-}
-
-/** "lockdown,capability,yama\n" -> ["lockdown", "capability", "yama"]. */
-export function parseLsmList(text: string): string[] {
-    return text.trim().split(",").map((s) => s.trim()).filter(Boolean);
-}
-
 const HEADER = "Managed by Pulumi (kernelhardening:index:Lockdown).";
 
-/** The GRUB drop-in: sourced by grub-mkconfig after /etc/default/grub, so it appends to whatever is set there. */
+/** The GRUB drop-in (the boot-configuration module's): sourced by grub-mkconfig after /etc/default/grub, it appends to what is set there. */
 export function renderGrubDropin(mode: Mode): string {
-    return [
-        `# ${HEADER} Removed when the resource is deleted;`,
-        "# run update-grub after editing it by hand.",
-        `GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX lockdown=${mode}"`,
-        "",
-    ].join("\n");
+    return renderBootDropin("kernelhardening:index:Lockdown", { lockdown: mode });
 }
 
 /**
@@ -148,36 +110,10 @@ export function modeInUnit(text: string): Mode | null {
     return m ? (m[1] as Mode) : null;
 }
 
-interface Token {
-    start: number;
-    end: number;
-    name: string;
-    value: string | undefined;
-}
-
-/**
- * Splits a kernel command line as the kernel's parse_args() does: whitespace separates parameters
- * except inside double quotes, and a bare `--` ends the kernel's part (the rest goes to init).
- * Returns the kernel's tokens with their positions, and where the kernel's part ends.
- */
-export function cmdlineTokens(text: string): { tokens: Token[]; kernelEnd: number } {
-    const tokens: Token[] = [];
-    let i = 0;
-    while (i < text.length) {
-        while (i < text.length && /\s/.test(text[i])) i++;
-        if (i >= text.length) break;
-        const start = i;
-        let quoted = false;
-        while (i < text.length && (quoted || !/\s/.test(text[i]))) {
-            if (text[i] === '"') quoted = !quoted;
-            i++;
-        }
-        const raw = text.slice(start, i).replace(/"/g, "");
-        if (raw === "--" && text.slice(start, i) === "--") return { tokens, kernelEnd: start };
-        const eq = raw.indexOf("=");
-        tokens.push({ start, end: i, name: (eq < 0 ? raw : raw.slice(0, eq)).replace(/-/g, "_"), value: eq < 0 ? undefined : raw.slice(eq + 1) });
-    }
-    return { tokens, kernelEnd: text.length };
+/** The kernel's tokens of a command line (see kernel/cmdline.ts) and where its part ends. */
+export function cmdlineTokens(text: string): { tokens: Array<{ start: number; end: number; name: string; value: string | undefined }>; kernelEnd: number } {
+    const p = parseCmdline(text);
+    return { tokens: p.params.map((t) => ({ ...t, name: canonicalName(t.name), value: t.value ?? undefined })), kernelEnd: p.kernelEnd };
 }
 
 /** The value of the last `lockdown=` on a command line (the kernel applies each; the highest wins, and we write only one). */
@@ -192,36 +128,7 @@ export function lockdownParam(cmdline: string): string | null {
  * goes at the end of the kernel's part (before a ` -- ` that starts init's arguments).
  */
 export function setLockdownParam(text: string, value: string | null): string {
-    const { tokens, kernelEnd } = cmdlineTokens(text);
-    const ours = tokens.filter((t) => t.name === "lockdown");
-    let out = text;
-    // Edit from the end so earlier positions stay valid.
-    for (let k = ours.length - 1; k >= 0; k--) {
-        const t = ours[k];
-        if (k === 0 && value !== null) {
-            out = out.slice(0, t.start) + `lockdown=${value}` + out.slice(t.end);
-            continue;
-        }
-        // Drop the token with the whitespace before it (or after it, when it comes first).
-        let s = t.start;
-        let e = t.end;
-        while (s > 0 && /[ \t]/.test(out[s - 1])) s--;
-        if (s === 0 || out[s - 1] === "\n") {
-            s = t.start;
-            while (e < out.length && /[ \t]/.test(out[e])) e++;
-        }
-        out = out.slice(0, s) + out.slice(e);
-    }
-    if (ours.length === 0 && value !== null) {
-        // Insert after the last character of the kernel's part that is not whitespace.
-        let at = kernelEnd;
-        while (at > 0 && /\s/.test(out[at - 1])) at--;
-        const sep = at > 0 ? " " : "";
-        const tail = out.slice(at);
-        out = out.slice(0, at) + `${sep}lockdown=${value}` + (kernelEnd < text.length && !/^\s/.test(tail) ? " " : "") + tail;
-        if (text.length === 0) out += "\n";
-    }
-    return out;
+    return editCmdline(text, { lockdown: value });
 }
 
 // What observe and apply exchange with the host (host.ts) and planning (plan.ts) works on.
@@ -255,6 +162,8 @@ export interface ObservedLockdown {
     systemd: boolean;
     /** After an apply: what it changed, in order (e.g. "mounted", "raised none", "wrote grub"). */
     actions: string[];
+    /** The boot configuration as the shared module reads it (the fields above are Lockdown's view of it). */
+    boot?: ObservedBoot;
 }
 
 export type Target = "dropin" | "unit" | "kcmdline";

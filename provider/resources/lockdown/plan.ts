@@ -3,6 +3,7 @@
 // No I/O here, so every rule is unit-tested.
 import {
     GRUB_DROPIN,
+    LOCKDOWN_DROPIN_NAME,
     KERNEL_CMDLINE,
     Level,
     lockdownParam,
@@ -25,6 +26,7 @@ import {
     Step,
 } from "./model";
 import { PropertyChange } from "../../protocol/contract";
+import { detectBoot } from "../../boot/model";
 
 /** What the provider records in state besides the inputs it echoes. */
 export interface LockdownState {
@@ -88,8 +90,15 @@ export interface PersistenceChoice {
  */
 export function choosePersistence(obs: ObservedLockdown): PersistenceChoice | { error: string } {
     const g = obs.grub;
-    if ((g.defaultFile || g.updateGrub) && (g.updateGrub || g.grubMkconfig)) return { persistence: "grub", path: GRUB_DROPIN };
-    if (obs.kernelCmdline.content !== null) return { persistence: "kernel-cmdline", path: KERNEL_CMDLINE };
+    const boot = detectBoot(
+        {
+            cmdline: obs.cmdline,
+            grub: { defaultFile: g.defaultFile ? "" : null, updateGrub: g.updateGrub, grubMkconfig: g.grubMkconfig, dropins: [], linuxLines: g.linuxLines },
+            kernelCmdline: obs.kernelCmdline,
+        },
+        LOCKDOWN_DROPIN_NAME,
+    );
+    if (!("error" in boot)) return boot.kind === "grub" ? { persistence: "grub", path: GRUB_DROPIN } : { persistence: "kernel-cmdline", path: KERNEL_CMDLINE };
     if (obs.systemd) return { persistence: "systemd-unit", path: UNIT_FILE };
     const grubHint = g.defaultFile ? " (/etc/default/grub exists, but neither update-grub nor grub-mkconfig)" : "";
     return { error: `cannot persist lockdown on this host: no GRUB configuration to regenerate${grubHint}, no ${KERNEL_CMDLINE}, and systemd is not running` };

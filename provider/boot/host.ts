@@ -1,0 +1,51 @@
+// The boot-configuration module's records: boot.sh's observe_boot output parsed into an
+// ObservedBoot, and BootSteps encoded for boot_step. Resources compose these into their own scripts.
+import { b64, Record_, unb64 } from "../host/records";
+import { BootStep, ObservedBoot } from "./model";
+
+export function emptyBoot(): ObservedBoot {
+    return {
+        cmdline: "",
+        grub: { defaultFile: null, updateGrub: false, grubMkconfig: false, dropins: [], linuxLines: null },
+        kernelCmdline: { content: null, kernelInstall: false, layout: null, entries: [] },
+    };
+}
+
+/** Takes the boot records of a script's output (other records are left to the caller); true if it was one. */
+export function bootRecord(obs: ObservedBoot, r: Record_): boolean {
+    const v = (i = 1) => unb64(r[i] ?? "");
+    switch (r[0]) {
+        case "cmdline": obs.cmdline = v().trim(); return true;
+        case "grubdefault": obs.grub.defaultFile = v(); return true;
+        case "updategrub": obs.grub.updateGrub = true; return true;
+        case "grubmkconfig": obs.grub.grubMkconfig = true; return true;
+        case "grubdropin": obs.grub.dropins.push({ name: v(), content: v(2) }); return true;
+        case "grubcfg": obs.grub.linuxLines = v().split("\n").filter((l) => l.trim()); return true;
+        case "kcmdline": obs.kernelCmdline.content = v(); return true;
+        case "kernelinstall": obs.kernelCmdline.kernelInstall = true; return true;
+        case "kilayout": obs.kernelCmdline.layout = v() || null; return true;
+        case "bootentry": obs.kernelCmdline.entries.push({ path: v(), options: v(2) }); return true;
+    }
+    return false;
+}
+
+export function parseBoot(records: Record_[]): ObservedBoot {
+    const obs = emptyBoot();
+    for (const r of records) bootRecord(obs, r);
+    return obs;
+}
+
+export function bootStepRecord(s: BootStep): Record_ {
+    switch (s.op) {
+        case "write-dropin": return ["BW", b64(s.name), b64(s.content)];
+        case "remove-dropin": return ["BR", b64(s.name)];
+        case "write-kcmdline": return ["BK", b64(s.content), s.expect === null ? "-" : b64(s.expect)];
+        case "update-grub": return ["BG"];
+        case "kernel-install": return ["BI"];
+    }
+}
+
+/** What an apply's `done` records say, for the user. */
+export function describeBootAction(a: string): string {
+    return a;
+}
