@@ -1,21 +1,12 @@
-// Generates schema.json from the per-resource schema fragments, so the descriptions live next to
-// the code they document. Run with `npm run schema`; a unit test fails when schema.json is stale.
+// Writes schema.json from the models and the per-resource output definitions (schema/schema.ts).
+// Run with `npm run schema`, which then regenerates the SDKs; schema/check.ts (run by npm test)
+// fails when schema.json or sdk/ is stale.
 import { writeFileSync } from "fs";
 import { join } from "path";
-import { buildSchema, SchemaFragment } from "./schema";
-import { lockdownSchema } from "./lockdown";
-import { auditSchema } from "./audit";
-import { hardeningSchema } from "./hardening";
-import { modulesSchema } from "./modules";
-import { kernelPackagePinSchema } from "./kernelpin";
+import { buildSchema } from "./schema";
 
-// One fragment per resource family besides Sysctl (which lives in schema.ts with the shared types).
-const fragments: SchemaFragment[] = [
-    lockdownSchema,
-    auditSchema,
-    hardeningSchema,
-    modulesSchema,
-    kernelPackagePinSchema,
-];
+export function schemaText(root?: string): string {
+    return JSON.stringify(buildSchema(root), null, 2) + "\n";
+}
 
-writeFileSync(join(__dirname, "..", "schema.json"), JSON.stringify(buildSchema(fragments), null, 2) + "\n");
+if (require.main === module) writeFileSync(join(__dirname, "..", "schema.json"), schemaText());

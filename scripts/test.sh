@@ -8,7 +8,7 @@ source "$here/install-deps.sh"
 log "type-checking tests, schema and SDK"
 npx tsc -p tsconfig.test.json
 npx tsc -p tsconfig.examples.json
-log "schema.json and the SDK are up to date"
+log "schema.json and the SDKs (sdk/) are up to date"
 npx tsx schema/check.ts
 log "unit tests"
 npx jest --selectProjects unit

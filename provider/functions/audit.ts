@@ -8,11 +8,14 @@ import { z } from "zod/v4";
 
 export const AUDIT_TOKEN = "kernelhardening:index:audit";
 
-const ArgsSchema = z
+export const AuditArgsSchema = z
     .object({
         connection: ConnectionSchema,
         /** Findings below this severity are left out of `failures` (all stay in `findings`). */
-        minSeverity: z.enum(["low", "medium", "high", "critical"]).default("low"),
+        minSeverity: z.enum(["low", "medium", "high", "critical"])
+            .meta({ pulumiType: "AuditSeverity", typeDescription: "How much a failing audit finding matters." })
+            .default("low")
+            .describe("Failing findings at or above this severity are listed in `failures`."),
     })
     .strict();
 
@@ -34,11 +37,11 @@ export async function auditHost(connection: z.output<typeof ConnectionSchema>, m
 export const auditFunction: FunctionHandler = {
     token: AUDIT_TOKEN,
     check(args) {
-        const r = ArgsSchema.safeParse(args);
+        const r = AuditArgsSchema.safeParse(args);
         return r.success ? { args: r.data, failures: [] } : { args, failures: zodFailures(r.error.issues) };
     },
     async invoke(args) {
-        const a = ArgsSchema.parse(args);
+        const a = AuditArgsSchema.parse(args);
         return auditHost(a.connection, a.minSeverity);
     },
 };

@@ -7,9 +7,13 @@ export const ModuleName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a k
 export const BlocklistInputsSchema = z
     .object({
         connection: ConnectionSchema,
-        modules: z.array(ModuleName).min(1, "must list at least one module"),
-        file: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,250}\.conf$/, "must be a plain file name ending in .conf").default("90-kernelhardening-blocklist.conf"),
-        previewReadsHost: z.boolean().default(true),
+        modules: z.array(ModuleName).min(1, "must list at least one module").describe(
+            "Kernel modules that may not be loaded, e.g. `[\"cramfs\", \"udf\", \"dccp\"]`. `-` and `_` are the same to modprobe; names are stored with `_`, sorted.",
+        ),
+        file: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,250}\.conf$/, "must be a plain file name ending in .conf").default("90-kernelhardening-blocklist.conf")
+            .describe("File name under /etc/modprobe.d. Changing it replaces the resource."),
+        previewReadsHost: z.boolean().default(true)
+            .describe("Whether `pulumi preview` reads the host to show drift. Set false for offline previews."),
     })
     .strict()
     .transform((inp) => ({ ...inp, modules: [...new Set(inp.modules.map(canonical))].sort() }));
