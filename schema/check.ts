@@ -5,7 +5,7 @@ import { execFileSync } from "child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import { join, relative } from "path";
-import { schemaText } from "./build";
+import { canonical, rawSchemaText, sdkToolsDir } from "./build";
 
 /** What builds of the SDKs leave in sdk/ (their own .gitignore files say so): not generated files. */
 const BUILD_OUTPUT = /^(nodejs\/(bin|node_modules)\/|python\/(build|dist)\/|python\/[^/]+\.egg-info\/|.*__pycache__\/)/;
@@ -33,13 +33,13 @@ export function staleFiles(expected: string, actual: string): string[] {
 }
 
 /**
- * Stale generated files under root: schema.json, then sdk/*. `genSdk(schemaPath, outDir)` makes the
- * SDKs (scripts/gen-sdk.sh); the SDKs are checked against the committed schema.json only when that
- * is fresh, since a stale schema makes every SDK file stale too.
+ * Stale generated files under root: schema.json, then sdk/*. `canon` is the engine's serialisation
+ * of a schema and `genSdk(schemaPath, outDir)` makes the SDKs (both tools/gen-sdk); the SDKs are
+ * checked only against a fresh schema.json, since a stale schema makes every SDK file stale too.
  */
-export function checkGenerated(root: string, genSdk: (schema: string, out: string) => void): string[] {
+export function checkGenerated(root: string, canon: (text: string) => string, genSdk: (schema: string, out: string) => void): string[] {
     const schemaPath = join(root, "schema.json");
-    if (!existsSync(schemaPath) || readFileSync(schemaPath, "utf8") !== schemaText(root)) return ["schema.json"];
+    if (!existsSync(schemaPath) || readFileSync(schemaPath, "utf8") !== canon(rawSchemaText(root))) return ["schema.json"];
     const out = mkdtempSync(join(tmpdir(), "kh-sdk-check-"));
     try {
         genSdk(schemaPath, out);
@@ -51,9 +51,8 @@ export function checkGenerated(root: string, genSdk: (schema: string, out: strin
 
 if (require.main === module) {
     const root = process.argv[2] ?? join(__dirname, "..");
-    const stale = checkGenerated(root, (schema, out) => {
-        const bin = process.env.KH_SDK_TOOLS_DIR ?? execFileSync("bash", [join(__dirname, "..", "scripts/build-sdk-tools.sh")], { stdio: ["ignore", "pipe", "inherit"] }).toString().trim();
-        execFileSync(join(bin, "gen-sdk"), [schema, out], { stdio: "inherit" });
+    const stale = checkGenerated(root, canonical, (schema, out) => {
+        execFileSync(join(sdkToolsDir(), "gen-sdk"), [schema, out], { stdio: "inherit" });
     });
     if (stale.length) {
         console.error(`stale generated files (run npm run schema and commit the result):\n  ${stale.join("\n  ")}`);

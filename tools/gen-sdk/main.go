@@ -2,10 +2,13 @@
 // Pulumi's own code generators (pkg/v3/codegen at the CLI's version). `pulumi package gen-sdk`
 // would do the same through language hosts newer than the ones we can build here.
 //
-//	gen-sdk SCHEMA_JSON OUT_DIR   (writes OUT_DIR/nodejs, OUT_DIR/python, OUT_DIR/go)
+//	gen-sdk SCHEMA_JSON OUT_DIR         writes OUT_DIR/nodejs, OUT_DIR/python, OUT_DIR/go
+//	gen-sdk -canonical IN_JSON OUT_JSON  writes the schema as the engine's PackageSpec serialises it,
+//	                                     which is what `pulumi package get-schema` prints
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -107,12 +110,37 @@ func run(schemaPath, out string) error {
 	return nil
 }
 
+// canonical re-encodes a schema through schema.PackageSpec with the CLI's json.MarshalIndent.
+func canonical(in, out string) error {
+	raw, err := os.ReadFile(in)
+	if err != nil {
+		return err
+	}
+	var spec schema.PackageSpec
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields() // a field the spec does not know would be lost silently
+	if err := dec.Decode(&spec); err != nil {
+		return fmt.Errorf("%s: %w", in, err)
+	}
+	text, err := json.MarshalIndent(spec, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(out, append(text, '\n'), 0o644)
+}
+
 func main() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: gen-sdk SCHEMA_JSON OUT_DIR")
+	var err error
+	switch {
+	case len(os.Args) == 4 && os.Args[1] == "-canonical":
+		err = canonical(os.Args[2], os.Args[3])
+	case len(os.Args) == 3:
+		err = run(os.Args[1], os.Args[2])
+	default:
+		fmt.Fprintln(os.Stderr, "usage: gen-sdk SCHEMA_JSON OUT_DIR | gen-sdk -canonical IN_JSON OUT_JSON")
 		os.Exit(2)
 	}
-	if err := run(os.Args[1], os.Args[2]); err != nil {
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "gen-sdk:", err)
 		os.Exit(1)
 	}
