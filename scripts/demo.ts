@@ -3,7 +3,7 @@
 import { readFileSync } from "fs";
 import { join, resolve } from "path";
 import { connectionFor, sh, sshExec, startVm, stopVm } from "../test/harness/vm";
-import { Stack } from "../test/harness/pulumi";
+import { installedQuickstart } from "./demo-project";
 
 const ROOT = resolve(__dirname, "..");
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
@@ -21,7 +21,8 @@ async function main() {
     const t = Date.now();
     const vm = await startVm("demo");
     console.log(`VM up on 127.0.0.1:${vm.port} in ${((Date.now() - t) / 1000).toFixed(1)} s; kernel ${(await sh(vm, "uname -r")).trim()}`);
-    const stack = new Stack(ROOT, "demo");
+    // The released artifacts (npm run dist) in a project of its own, as a user installs them.
+    const stack = await installedQuickstart("demo");
     try {
         step("Before: the kernel as Debian ships it");
         console.log(await kernelState(vm));
