@@ -7,7 +7,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/lib.sh"
 cd "$here/.."
 
-APT_PACKAGES=(qemu-system-x86 qemu-utils debootstrap e2fsprogs grub-pc-bin grub-common xorriso mtools openssh-client python3 socat)
+APT_PACKAGES=(qemu-system-x86 qemu-utils debootstrap e2fsprogs grub-pc-bin grub-common xorriso mtools openssh-client python3 socat shellcheck dash)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

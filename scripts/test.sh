@@ -10,6 +10,9 @@ npx tsc -p tsconfig.test.json
 npx tsc -p tsconfig.examples.json
 log "schema.json and the SDKs (sdk/) are up to date"
 npx tsx schema/check.ts
+log "shellcheck over every remote script (each file alone; test/unit/scripts checks them as sent)"
+# SC2034/SC2154: names a file defines for, or takes from, the files it is sent with
+find provider -name '*.sh' -print0 | xargs -0 shellcheck -s sh -e SC2034,SC2154
 log "unit tests"
 npx jest --selectProjects unit
 log "end-to-end tests (real VM, real Pulumi CLI; one at a time on a shared, snapshotted VM)"

@@ -38,6 +38,10 @@ export class ModuleBlocklist extends pulumi.CustomResource {
     }
 
     /**
+     * Take over `file` when it exists and was not written by this provider (no "Managed by Pulumi" header): its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.
+     */
+    declare public readonly adopt: pulumi.Output<boolean | undefined>;
+    /**
      * Modules the file on the host blocks (both lines present), as last read.
      */
     declare public /*out*/ readonly blocked: pulumi.Output<string[]>;
@@ -87,6 +91,7 @@ export class ModuleBlocklist extends pulumi.CustomResource {
             if (args?.modules === undefined && !opts.urn) {
                 throw new Error("Missing required property 'modules'");
             }
+            resourceInputs["adopt"] = (args?.adopt) ?? false;
             resourceInputs["connection"] = args ? pulumi.output(args.connection).apply(inputs.connectionArgsProvideDefaults) : undefined;
             resourceInputs["file"] = (args?.file) ?? "90-kernelhardening-blocklist.conf";
             resourceInputs["modules"] = args?.modules;
@@ -96,6 +101,7 @@ export class ModuleBlocklist extends pulumi.CustomResource {
             resourceInputs["loadedBlocked"] = undefined /*out*/;
             resourceInputs["path"] = undefined /*out*/;
         } else {
+            resourceInputs["adopt"] = undefined /*out*/;
             resourceInputs["blocked"] = undefined /*out*/;
             resourceInputs["connection"] = undefined /*out*/;
             resourceInputs["file"] = undefined /*out*/;
@@ -114,6 +120,10 @@ export class ModuleBlocklist extends pulumi.CustomResource {
  * The set of arguments for constructing a ModuleBlocklist resource.
  */
 export interface ModuleBlocklistArgs {
+    /**
+     * Take over `file` when it exists and was not written by this provider (no "Managed by Pulumi" header): its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.
+     */
+    adopt?: pulumi.Input<boolean | undefined>;
     /**
      * How to reach a host over SSH. Shaped like @pulumi/command's remote Connection, plus host key verification and sudo. Connections to the same host are shared within one provider process.
      */

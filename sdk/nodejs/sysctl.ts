@@ -40,6 +40,10 @@ export class Sysctl extends pulumi.CustomResource {
     }
 
     /**
+     * Take over `file` when it exists and was not written by this provider (no "Managed by Pulumi" header): its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.
+     */
+    declare public readonly adopt: pulumi.Output<boolean | undefined>;
+    /**
      * Confirms keys that the kernel only lets go one way until reboot (kernel.kexec_load_disabled=1, kernel.modules_disabled=1, kernel.yama.ptrace_scope=3, kernel.unprivileged_bpf_disabled=1). Without it such entries fail at preview.
      */
     declare public readonly allowOneWayKeys: pulumi.Output<boolean>;
@@ -104,6 +108,7 @@ export class Sysctl extends pulumi.CustomResource {
             if (args?.file === undefined && !opts.urn) {
                 throw new Error("Missing required property 'file'");
             }
+            resourceInputs["adopt"] = (args?.adopt) ?? false;
             resourceInputs["allowOneWayKeys"] = (args?.allowOneWayKeys) ?? false;
             resourceInputs["comment"] = args?.comment;
             resourceInputs["connection"] = args ? pulumi.output(args.connection).apply(inputs.connectionArgsProvideDefaults) : undefined;
@@ -116,6 +121,7 @@ export class Sysctl extends pulumi.CustomResource {
             resourceInputs["path"] = undefined /*out*/;
             resourceInputs["previousValues"] = undefined /*out*/;
         } else {
+            resourceInputs["adopt"] = undefined /*out*/;
             resourceInputs["allowOneWayKeys"] = undefined /*out*/;
             resourceInputs["comment"] = undefined /*out*/;
             resourceInputs["connection"] = undefined /*out*/;
@@ -137,6 +143,10 @@ export class Sysctl extends pulumi.CustomResource {
  * The set of arguments for constructing a Sysctl resource.
  */
 export interface SysctlArgs {
+    /**
+     * Take over `file` when it exists and was not written by this provider (no "Managed by Pulumi" header): its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.
+     */
+    adopt?: pulumi.Input<boolean | undefined>;
     /**
      * Confirms keys that the kernel only lets go one way until reboot (kernel.kexec_load_disabled=1, kernel.modules_disabled=1, kernel.yama.ptrace_scope=3, kernel.unprivileged_bpf_disabled=1). Without it such entries fail at preview.
      */

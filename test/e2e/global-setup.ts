@@ -2,7 +2,7 @@
 // pristine booted VM (QEMU loadvm, about a second) instead of a 30 s boot.
 import { execFileSync } from "child_process";
 import { writeFileSync } from "fs";
-import { join, resolve } from "path";
+import { resolve } from "path";
 import { ensureImage, snapshot, startVm } from "../harness/vm";
 import { pulumiBin } from "../harness/pulumi";
 import { e2eStateFile } from "./shared";

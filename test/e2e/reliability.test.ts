@@ -39,7 +39,7 @@ test("two stacks applying to the same host at once both land", async () => {
 
 test("an apply waits for a live holder of the host lock, and a dead holder never blocks", async () => {
     // A live holder for 20 s: the apply waits, then goes on.
-    await sh(vm, "setsid sh -c 'exec 9>>/run/lock/kernelhardening.lock; flock 9; sleep 20' </dev/null >/dev/null 2>&1 & sleep 1");
+    await sh(vm, "mkdir -p -m 700 /run/kernelhardening; setsid sh -c 'exec 9>>/run/kernelhardening/lock; flock 9; sleep 20' </dev/null >/dev/null 2>&1 & sleep 1");
     const st = await stackWith(connectionFor(vm), [sysctl("s", "62-s.conf", { "kernel.kptr_restrict": "1" })]);
     const t = Date.now();
     const up = await st.up();
@@ -48,7 +48,7 @@ test("an apply waits for a live holder of the host lock, and a dead holder never
     expect((await sh(vm, "sysctl -n kernel.kptr_restrict")).trim()).toBe("1");
 
     // A holder killed with SIGKILL: the kernel drops its flock, the next apply does not wait.
-    await sh(vm, "setsid sh -c 'exec 9>>/run/lock/kernelhardening.lock; flock 9; sleep 600' </dev/null >/dev/null 2>&1 & sleep 1; pkill -KILL -f 'sleep 600'");
+    await sh(vm, "setsid sh -c 'exec 9>>/run/kernelhardening/lock; flock 9; sleep 600' </dev/null >/dev/null 2>&1 & sleep 1; pkill -KILL -f 'sleep 600'");
     await st.setConfig("resources", JSON.stringify([sysctl("s", "62-s.conf", { "kernel.kptr_restrict": "2" })]));
     const t2 = Date.now();
     const up2 = await st.up();

@@ -1,5 +1,5 @@
 import { debianBuildOf, parseDepends, parseDpkgQuery, parseImageOwners, parsePolicy, parseShowhold } from "../../provider/resources/kernelpin/apt";
-import { APPLY_SCRIPT, OBSERVE_SCRIPT, ObservedPin, parseObserved } from "../../provider/resources/kernelpin/host";
+import { APPLY_SCRIPT, HELD_BY_US, OBSERVE_SCRIPT, ObservedPin, parseObserved } from "../../provider/resources/kernelpin/host";
 import { isDebianVersion, isPackageName, KernelPinInputsSchema, PIN_FILE, renderPinFile } from "../../provider/resources/kernelpin/model";
 import {
     defaultPackages,
@@ -18,6 +18,7 @@ import {
 } from "../../provider/resources/kernelpin/plan";
 import { zodFailures } from "../../provider/resources/types";
 import { b64 } from "../../provider/host/records";
+import { SH_PRELUDE } from "../../provider/host/shell";
 
 const META = "linux-image-cloud-amd64";
 const IMAGE = "linux-image-6.1.0-50-cloud-amd64";
@@ -217,10 +218,13 @@ describe("parsing apt and dpkg", () => {
     test("the scripts are constants that force the C locale and carry no user data", () => {
         // Changes wait for the host lock and survive a dropped connection; reads take no lock.
         expect(APPLY_SCRIPT).toMatch(/\nbegin_apply "\$in" "\$err"\n/);
-        expect(OBSERVE_SCRIPT).not.toMatch(/\nhost_lock\n/);
+        expect(OBSERVE_SCRIPT.startsWith(SH_PRELUDE)).toBe(true);
+        expect(OBSERVE_SCRIPT.slice(SH_PRELUDE.length)).not.toMatch(/begin_apply|host_lock/);
+        expect(APPLY_SCRIPT.slice(SH_PRELUDE.length)).toMatch(/begin_apply/);
         for (const s of [OBSERVE_SCRIPT, APPLY_SCRIPT]) {
             expect(s).toContain("export LC_ALL=C");
-            expect(s).toContain(`PIN_FILE='${PIN_FILE}'`);
+            expect(s).toContain(`PIN_FILE="$ROOT${PIN_FILE}"`);
+            expect(s).toContain(`HELD_BY_US="$ROOT${HELD_BY_US}"`);
             expect(s).not.toMatch(/linux-image-cloud|eval /);
         }
     });

@@ -26,3 +26,9 @@ test("diff: modules changed, file edited by hand, file or host replaced", () => 
     expect(diffBlocklist({ ...same, fileContent: same.fileContent + "# note\n" }, want)).toEqual([{ path: "fileContent", kind: "update" }]);
     expect(diffBlocklist({ ...same, file: "other.conf" }, want)[0]).toMatchObject({ path: "file", replace: true });
 });
+
+test("adopt: off unless asked, a boolean", () => {
+    expect(inp(["udf"]).adopt).toBe(false);
+    expect(BlocklistInputsSchema.parse({ connection: { host: "h" }, modules: ["udf"], adopt: true }).adopt).toBe(true);
+    expect(BlocklistInputsSchema.safeParse({ connection: { host: "h" }, modules: ["udf"], adopt: "yes" }).error!.issues[0].path).toEqual(["adopt"]);
+});

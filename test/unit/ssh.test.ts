@@ -68,8 +68,9 @@ test("begin_apply (every apply's start): survives a hang-up, delivers its held o
     const { SH_PRELUDE } = require("../../provider/host/shell") as typeof import("../../provider/host/shell");
     const { spawnSync } = require("child_process") as typeof import("child_process");
     const dir = mkdtempSync(join(tmpdir(), "kh-apply-"));
-    // The host lock in a private folder, so the test never touches this machine's /run/lock.
-    const prelude = SH_PRELUDE.replace(/\/run\/lock/g, dir);
+    // The host lock under a private root (KH_ROOT), so the test never touches this machine's /run.
+    require("fs").mkdirSync(join(dir, "run"));
+    const prelude = SH_PRELUDE;
     const script = `${prelude}
 a=$(mktemp); echo "$a" > ${dir}/files
 begin_apply "$a"
@@ -77,10 +78,10 @@ b=$(mktemp); cleanup_later "$b"; echo "$b" >> ${dir}/files
 emit before hup
 kill -HUP $$
 emit after hup
-[ -e ${dir}/kernelhardening.owner ] && emit locked
+[ -e ${dir}/run/kernelhardening/owner ] && emit locked
 exit 3
 `;
-    const r = spawnSync("dash", ["-c", script], { encoding: "utf8" });
+    const r = spawnSync("dash", ["-c", script], { encoding: "utf8", env: { ...process.env, KH_ROOT: dir } });
     expect(r.status).toBe(3);
     expect(r.stdout).toBe("before\thup\nafter\thup\nlocked\n");
     const files = require("fs").readFileSync(join(dir, "files"), "utf8").trim().split("\n");

@@ -1,6 +1,6 @@
-import { normaliseKey, normaliseValue, parseConf, renderFile, SysctlInputsSchema } from "../../provider/resources/sysctl/model";
+import { kernelCanonical, kernelInteger, locksOneWay, normaliseKey, normaliseValue, parseConf, renderFile, sameValue, SysctlInputsSchema } from "../../provider/resources/sysctl/model";
 import { bootOrder, findOverrides } from "../../provider/resources/sysctl/precedence";
-import { diffSysctl, nextPreviousValues, planApply, planDelete, stateFromObservation } from "../../provider/resources/sysctl/plan";
+import { diffSysctl, nextPreviousValues, planApply, planDelete, stateFromObservation, unverified } from "../../provider/resources/sysctl/plan";
 import { ObservedSysctl, cleanShellError } from "../../provider/resources/sysctl/host";
 import { zodFailures } from "../../provider/resources/types";
 
@@ -54,6 +54,10 @@ describe("check", () => {
             reason: 'entries["kernel.kptr_restrict"]: must not contain a newline, carriage return or NUL',
         });
         expect(failures({ ...base, entries: { "x; rm -rf /": "1" } })[0].property).toBe('entries["x; rm -rf /"]');
+        // zod 4 wraps a key's issue ("Invalid key in record"): the key's own message is what shows.
+        expect(failures({ ...base, entries: { "bad key": "1" } })[0].reason).toBe(
+            'entries["bad key"]: "bad key" is not a sysctl key (expected a dotted name such as kernel.kptr_restrict)',
+        );
         expect(failures({ ...base, entries: {} })[0].property).toBe("entries");
         expect(failures({ ...base, entries: { "kernel.kptr_restrict": "2", "kernel/kptr_restrict": "1" } })[0].reason).toMatch(/names the same key/);
         expect(failures({ ...base, connection: { host: "h; reboot" } })[0].property).toBe("connection.host");
@@ -68,6 +72,38 @@ describe("check", () => {
         expect(failures(oneWay)[0].reason).toMatch(/cannot be undone until the host reboots; set allowOneWayKeys: true/);
         expect(failures({ ...oneWay, allowOneWayKeys: true })).toEqual([]);
         expect(failures({ ...base, entries: { "kernel.kexec_load_disabled": "0" } })).toEqual([]);
+    });
+
+    test.each(["01", "0x1", "0X01", " 1", "1 ", "+1", "001", "1 0"])("one-way keys: %j is 1 to the kernel and needs the opt-in too", (v) => {
+        const f = failures({ ...base, entries: { "kernel.modules_disabled": v } });
+        expect(f[0]?.reason).toMatch(/kernel\.modules_disabled=1 cannot be undone until the host reboots.*set allowOneWayKeys: true/);
+        expect(failures({ ...base, entries: { "kernel.yama.ptrace_scope": v.replace("1", "3") } })[0]?.reason).toMatch(/ptrace_scope=3 cannot be undone/);
+    });
+
+    test("one-way keys are recorded as the kernel prints them; other keys as written", () => {
+        const r = SysctlInputsSchema.parse({ ...base, allowOneWayKeys: true, entries: { "kernel.modules_disabled": "0x1", "kernel.hostname": "007", "vm.swappiness": "010" } });
+        expect(r.entries).toEqual({ "kernel.hostname": "007", "kernel.modules_disabled": "1", "vm.swappiness": "010" });
+        expect(failures({ ...base, entries: { "kernel.modules_disabled": "0x0", "kernel.unprivileged_bpf_disabled": "2", "kernel.yama.ptrace_scope": "0x2" } })).toEqual([]);
+    });
+});
+
+describe("integers as the kernel reads them (base 0)", () => {
+    test.each([
+        ["1", 1n], ["01", 1n], ["0x1", 1n], ["0X1f", 31n], ["010", 8n], ["-0x10", -16n], ["+7", 7n], [" 42 ", 42n], ["0", 0n],
+        ["08", undefined], ["0x", undefined], ["1a", undefined], ["", undefined], ["1.0", undefined], ["--1", undefined],
+    ])("%j -> %p", (t, n) => {
+        expect(kernelInteger(t)).toBe(n);
+    });
+
+    test("canonical forms and comparisons", () => {
+        expect(kernelCanonical("0x10\t010")).toBe("16 8");
+        expect(kernelCanonical("reno cubic")).toBe("reno cubic");
+        expect(sameValue("16", "0x10")).toBe(true);
+        expect(sameValue("16", "17")).toBe(false);
+        expect(sameValue(null, "1")).toBe(false);
+        expect(locksOneWay("kernel.kexec_load_disabled", "0x01")).toBe(true);
+        expect(locksOneWay("kernel.kexec_load_disabled", "0")).toBe(false);
+        expect(locksOneWay("vm.swappiness", "1")).toBe(false);
     });
 });
 
@@ -145,6 +181,10 @@ describe("planning", () => {
 
     test("apply ensures every key and restores keys dropped from the resource", () => {
         const plan = planApply(want, { "vm.dropped": "60", "vm.unknown": null, "kernel.kptr_restrict": "0" });
+        // A resource with recorded values owns its file; a new one takes over a foreign file only with adopt.
+        expect(plan.takeover).toBe("own");
+        expect(planApply(want, {}).takeover).toBe("new");
+        expect(planApply({ ...want, adopt: true }, {}).takeover).toBe("adopt");
         expect(plan.sets).toEqual([
             { key: "kernel.kptr_restrict", value: "2" },
             { key: "kernel.dmesg_restrict", value: "1" },
@@ -167,4 +207,12 @@ test("kernel errors read as reasons", () => {
     expect(cleanShellError("/bin/sh: 12: cannot create /proc/sys/kernel/x: Directory nonexistent")).toBe("no such key on this kernel");
     expect(cleanShellError("/bin/sh: 1: printf: printf: I/O error\n/bin/sh: 1: printf: write error: Invalid argument")).toBe("Invalid argument");
     expect(cleanShellError("sh: 1: cannot create /proc/sys/kernel/version: Permission denied")).toBe("the key is read-only");
+});
+
+test("an integer in force as the kernel prints it is no drift and verifies", () => {
+    const want = SysctlInputsSchema.parse({ connection: conn, file: "90-x.conf", entries: { "vm.swappiness": "0x10" } });
+    const obs = observed({ live: { "vm.swappiness": "16" }, file: renderFile(want) });
+    expect(stateFromObservation(want, obs, {}).entries).toEqual({ "vm.swappiness": "0x10" });
+    expect(unverified(want.entries, obs)).toEqual([]);
+    expect(unverified(want.entries, observed({ live: { "vm.swappiness": "17" } }))).toHaveLength(1);
 });

@@ -2,7 +2,7 @@
 // Pure: the host's supported keys come in as data.
 import { z } from "zod/v4";
 import { ConnectionSchema } from "../../ssh/connection";
-import { normaliseKey, normaliseValue, ONE_WAY_KEYS } from "../../resources/sysctl/model";
+import { locksOneWay, normaliseKey, normaliseValue } from "../../resources/sysctl/model";
 
 /** The post's runtime settings (Lockdown comes on top, as its own resource). */
 export const BASELINE: Record<string, string> = {
@@ -113,7 +113,7 @@ export function resolveProfile(inp: HardeningInputs, supported: Set<string> | nu
     const unsupportedKeys: string[] = [];
     const oneWayApplied: string[] = [];
     for (const [k, v] of Object.entries(wanted).sort(([a], [b]) => (a < b ? -1 : 1))) {
-        const oneWay = ONE_WAY_KEYS[k] === v;
+        const oneWay = locksOneWay(k, v);
         if (oneWay && !inp.allowOneWay) {
             skippedOneWay.push(`${k}=${v}`);
             const fallback = WITHOUT_ONE_WAY[k];

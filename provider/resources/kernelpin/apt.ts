@@ -100,7 +100,10 @@ export function parseShowhold(text: string): string[] {
         .sort();
 }
 
-/** `dpkg-query -S '/boot/vmlinuz-*'`: kernel release -> owning packages ("a, b: /boot/vmlinuz-6.1.0-50-cloud-amd64"). */
+/**
+ * `dpkg-query -S '/boot/vmlinuz-*'`: kernel release -> owning packages
+ * ("a, b: /boot/vmlinuz-6.1.0-50-cloud-amd64").
+ */
 export function parseImageOwners(text: string): Record<string, string[]> {
     const out: Record<string, string[]> = {};
     for (const line of text.split("\n")) {

@@ -7,9 +7,9 @@
 import { Connection, endpoint } from "../../ssh/connection";
 import { HostError, pool } from "../../ssh/pool";
 import { b64, encodeRecords, parseRecords, unb64, Record_ } from "../../host/records";
-import { SH_PRELUDE } from "../../host/shell";
+import { shellScript } from "../../host/scripts";
 import { DpkgPackage, parseDpkgQuery, parseImageOwners, parsePolicy, parseShowhold, PolicyEntry } from "./apt";
-import { PIN_DIR, PIN_FILE } from "./model";
+import { PIN_FILE } from "./model";
 
 /**
  * The packages this resource put on hold, kept on the host: an apply whose result never reached
@@ -49,101 +49,11 @@ export interface ApplyPlan {
     observe: string[];
 }
 
-// LC_ALL=C: the parsers read apt's English field names ("Installed:", "Candidate:").
-const CONSTANTS = `PIN_FILE='${PIN_FILE}'\nPIN_DIR='${PIN_DIR}'\nHELD_BY_US='${HELD_BY_US}'\n`;
+// The scripts (lib.sh, observe.sh, apply.sh) name PIN_FILE and HELD_BY_US themselves (a unit test
+// keeps them equal to these constants).
+export const OBSERVE_SCRIPT = shellScript(__dirname, "lib.sh", "observe.sh");
 
-const OBSERVE = CONSTANTS + String.raw`
-export LC_ALL=C LANGUAGE=
-NL='
-'
-# D is a literal dollar sign: "$D{Package}" reaches dpkg-query as its field reference for Package
-D='$'
-have() { command -v "$1" >/dev/null 2>&1; }
-apt_ok() { have dpkg-query && have apt-cache && have apt-mark; }
-other_pm() { for c in dnf yum zypper pacman apk emerge xbps-install rpm; do if have "$c"; then echo "$c"; return 0; fi; done; echo none; }
-observe() {
-  if ! apt_ok; then emit nopm "$(other_pm)"; return 0; fi
-  # The named packages and every installed linux-image-* (names from dpkg, never word-globbed)
-  set -f; set --
-  while IFS="$TAB" read -r tag a; do [ "$tag" = P ] && set -- "$@" "$a"; done < "$in"
-  for k in $(dpkg-query -W -f="$D{db:Status-Abbrev}$D{Package}\n" 'linux-image-*' 2>/dev/null | sed -n 's/^.i.//p'); do set -- "$@" "$k"; done
-  set +f
-  emit uname "$(b64str "$(uname -r)")" "$(b64str "$(uname -v)")"
-  if [ -f "$PIN_FILE" ]; then emit pinfile "$(b64file "$PIN_FILE")"; else emit nopinfile; fi
-  # dpkg-query exits 1 when one name matches nothing; the others are still listed.
-  emit dpkg "$(b64str "$(dpkg-query -W -f="$D{Package}\t$D{Version}\t$D{db:Status-Abbrev}\t$D{Depends}\n" -- 'linux-image-*' "$@" 2>/dev/null)")"
-  if [ $# -gt 0 ]; then
-    if pol=$(apt-cache policy -- "$@" 2>"$err"); then emit policy "$(b64str "$pol")"; else emit policy "$(b64str "$pol")" "$(b64file "$err")"; fi
-  fi
-  if ! h=$(apt-mark showhold 2>"$err"); then emit failed "$(b64str "apt-mark showhold: $(cat "$err")")"; return 1; fi
-  emit holds "$(b64str "$h")"
-  if [ -f "$HELD_BY_US" ]; then emit ours "$(b64file "$HELD_BY_US")"; fi
-  emit images "$(b64str "$(dpkg-query -S '/boot/vmlinuz-*' 2>/dev/null)")"
-  return 0
-}
-in=$(mktemp) || exit 70
-err=$(mktemp) || exit 70
-trap 'rm -f "$in" "$err"' EXIT
-read_input "$in"
-`;
-
-export const OBSERVE_SCRIPT = SH_PRELUDE + OBSERVE + "observe || exit 4\n";
-
-// W writes the file only when its content differs; H/U call apt-mark only for packages whose hold
-// differs, once for all of them, so a converged host sees no writes at all.
-export const APPLY_SCRIPT =
-    SH_PRELUDE +
-    OBSERVE +
-    String.raw`
-begin_apply "$in" "$err"
-names=$(mktemp) || exit 70
-cleanup_later "$names"
-if ! apt_ok; then emit nopm "$(other_pm)"; exit 0; fi
-remove_stale_temps "$PIN_FILE"
-remove_stale_temps "$HELD_BY_US"
-while IFS="$TAB" read -r tag a; do
-  case "$tag" in
-    W) if [ -f "$PIN_FILE" ] && [ "$(b64file "$PIN_FILE")" = "$a" ]; then continue; fi
-       if ! unb64 "$a" | atomic_write "$PIN_FILE" 0644; then emit failed "$(b64str "cannot write $PIN_FILE")"; exit 4; fi
-       emit wrote ;;
-    R) if [ -e "$PIN_FILE" ]; then rm -f "$PIN_FILE" && { sync "$PIN_DIR" 2>/dev/null || sync; }; emit removed; fi ;;
-  esac
-done < "$in"
-if ! holds=$(apt-mark showhold 2>"$err"); then emit failed "$(b64str "apt-mark showhold: $(cat "$err")")"; exit 4; fi
-is_held() { printf '%s\n' "$holds" | grep -qxF -- "$1"; }
-to_hold=; to_unhold=
-while IFS="$TAB" read -r tag a; do
-  case "$tag" in
-    H) is_held "$a" || to_hold="$to_hold$a$NL" ;;
-    U) is_held "$a" && to_unhold="$to_unhold$a$NL" ;;
-  esac
-done < "$in"
-# record hold|unhold NAME...: adds the names to HELD_BY_US, or takes them out (the file goes with the last)
-record() {
-  act=$1; shift
-  printf '%s\n' "$@" > "$names"
-  if [ "$act" = hold ]; then
-    mkdir -p "$(dirname "$HELD_BY_US")" || return 1
-    { cat "$HELD_BY_US" 2>/dev/null; cat "$names"; } | sort -u | atomic_write "$HELD_BY_US" 0644
-  elif [ -f "$HELD_BY_US" ]; then
-    left=$(grep -vxF -f "$names" "$HELD_BY_US")
-    if [ -n "$left" ]; then printf '%s\n' "$left" | atomic_write "$HELD_BY_US" 0644; return; fi
-    rm -f "$HELD_BY_US" && rmdir "$(dirname "$HELD_BY_US")" 2>/dev/null
-    return 0
-  fi
-}
-mark() { # mark hold|unhold NEWLINE-SEPARATED-NAMES
-  [ -n "$2" ] || return 0
-  act=$1
-  set -f; o_ifs=$IFS; IFS=$NL; set -- $2; IFS=$o_ifs; set +f
-  if ! out=$(apt-mark "$act" -- "$@" 2>&1); then emit failed "$(b64str "apt-mark $act: $out")"; exit 4; fi
-  for p in "$@"; do emit "$act" "$p"; done
-  if ! record "$act" "$@"; then emit failed "$(b64str "cannot record the holds in $HELD_BY_US")"; exit 4; fi
-}
-mark unhold "$to_unhold"
-mark hold "$to_hold"
-observe || exit 4
-`;
+export const APPLY_SCRIPT = shellScript(__dirname, "lib.sh", "apply.sh");
 
 export function parseObserved(records: Record_[]): ObservedPin {
     const obs: ObservedPin = {

@@ -3,7 +3,7 @@
 import { Connection, endpoint } from "../../ssh/connection";
 import { HostError, pool } from "../../ssh/pool";
 import { b64, encodeRecords, parseRecords, unb64 } from "../../host/records";
-import { SH_PRELUDE } from "../../host/shell";
+import { shellScript } from "../../host/scripts";
 
 export interface ObservedBlocklist {
     file: string | null;
@@ -11,32 +11,9 @@ export interface ObservedBlocklist {
     loaded: string[];
 }
 
-const OBSERVE = String.raw`
-observe() {
-  if [ -f "/etc/modprobe.d/$1" ]; then emit file "$(b64file "/etc/modprobe.d/$1")"; else emit nofile; fi
-  emit loaded "$(cut -d' ' -f1 /proc/modules | tr '\n' ' ' | base64 -w0)"
-}
-IFS="$TAB" read -r tag name content || true
-[ "$tag" = F ] || exit 64
-`;
+export const OBSERVE_SCRIPT = shellScript(__dirname, "lib.sh", "observe.sh");
 
-export const OBSERVE_SCRIPT = SH_PRELUDE + OBSERVE + 'observe "$name"\n';
-
-export const APPLY_SCRIPT =
-    SH_PRELUDE +
-    OBSERVE +
-    String.raw`
-begin_apply
-mkdir -p /etc/modprobe.d
-remove_stale_temps "/etc/modprobe.d/$name"
-if [ "$content" = "-" ]; then
-  if [ -e "/etc/modprobe.d/$name" ]; then rm -f "/etc/modprobe.d/$name"; sync /etc/modprobe.d 2>/dev/null || sync; emit removed; fi
-elif ! { [ -f "/etc/modprobe.d/$name" ] && [ "$(b64file "/etc/modprobe.d/$name")" = "$content" ]; }; then
-  if ! unb64 "$content" | atomic_write "/etc/modprobe.d/$name" 0644; then emit failed; exit 4; fi
-  emit wrote
-fi
-observe "$name"
-`;
+export const APPLY_SCRIPT = shellScript(__dirname, "lib.sh", "apply.sh");
 
 function parse(out: Buffer): ObservedBlocklist {
     const obs: ObservedBlocklist = { file: null, loaded: [] };
@@ -53,9 +30,23 @@ export async function observeBlocklist(c: Connection, file: string): Promise<Obs
     return parse(res.stdout);
 }
 
-/** Ensures the file has `content` (written only when it differs), or is absent for "delete". */
-export async function applyBlocklist(c: Connection, file: string, content: string | "delete"): Promise<ObservedBlocklist> {
-    const res = await pool.exec(c, APPLY_SCRIPT, encodeRecords([["F", file, content === "delete" ? "-" : b64(content)]]), "modules.apply");
+/**
+ * Ensures the file has `content` (written only when it differs), or is absent for "delete". A file
+ * of that name that this provider did not write is refused, unless `adopt`: then it is taken over
+ * and its original put back on delete.
+ */
+export async function applyBlocklist(c: Connection, file: string, content: string | "delete", adopt = false): Promise<ObservedBlocklist> {
+    const step = content === "delete" ? ["R"] : ["W", b64(content), adopt ? "adopt" : "new"];
+    const res = await pool.exec(c, APPLY_SCRIPT, encodeRecords([["F", file], step]), "modules.apply");
+    const out = parseRecords(res.stdout);
+    if (out.some((r) => r[0] === "foreign")) {
+        throw new HostError(
+            `${endpoint(c)}: /etc/modprobe.d/${file} exists and was not written by this provider (no "Managed by Pulumi" header); ` +
+                "it was left untouched. Choose another file name, or set adopt: true to take it over (its content is put back on delete)",
+        );
+    }
+    const failed = out.find((r) => r[0] === "failed");
+    if (failed) throw new HostError(`${endpoint(c)}: ${unb64(failed[1] ?? "")}`);
     if (res.code !== 0) throw new HostError(`${endpoint(c)}: writing /etc/modprobe.d/${file} failed (exit ${res.code}): ${res.stderr.trim()}`);
     return parse(res.stdout);
 }

@@ -14,6 +14,13 @@ export const BlocklistInputsSchema = z
             .describe("File name under /etc/modprobe.d. Changing it replaces the resource."),
         previewReadsHost: z.boolean().default(true)
             .describe("Whether `pulumi preview` reads the host to show drift. Set false for offline previews."),
+        adopt: z
+            .boolean()
+            .default(false)
+            .describe(
+                "Take over `file` when it exists and was not written by this provider (no \"Managed by Pulumi\" header): " +
+                    "its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.",
+            ),
     })
     .strict()
     .transform((inp) => ({ ...inp, modules: [...new Set(inp.modules.map(canonical))].sort() }));

@@ -7,7 +7,7 @@ import { blockedIn, BlocklistInputs, BlocklistInputsSchema, renderBlocklist } fr
 
 export const BLOCKLIST_TOKEN = "kernelhardening:index:ModuleBlocklist";
 
-const INPUT_KEYS = ["connection", "modules", "file", "previewReadsHost"];
+const INPUT_KEYS = ["connection", "modules", "file", "previewReadsHost", "adopt"];
 const pickInputs = (p: Props): Props => Object.fromEntries(Object.entries(p).filter(([k, v]) => INPUT_KEYS.includes(k) && v !== undefined && v !== null));
 
 function outputs(inp: BlocklistInputs, obs: ObservedBlocklist): Props {
@@ -41,7 +41,7 @@ export function diffBlocklist(old: Props, want: BlocklistInputs): PropertyChange
 }
 
 async function apply(ctx: Ctx, inp: BlocklistInputs): Promise<Props> {
-    const obs = await applyBlocklist(inp.connection, inp.file, renderBlocklist(inp.modules));
+    const obs = await applyBlocklist(inp.connection, inp.file, renderBlocklist(inp.modules), inp.adopt);
     const out = outputs(inp, obs);
     if (out.fileContent !== renderBlocklist(inp.modules)) throw new Error(`${endpoint(inp.connection)}: /etc/modprobe.d/${inp.file} does not hold the blocklist after apply`);
     warnLoaded(ctx, out);

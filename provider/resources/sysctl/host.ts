@@ -5,9 +5,9 @@
 import { Connection, endpoint } from "../../ssh/connection";
 import { HostError, pool } from "../../ssh/pool";
 import { b64, encodeRecords, parseRecords, unb64, Record_ } from "../../host/records";
-import { SH_PRELUDE } from "../../host/shell";
+import { shellScript } from "../../host/scripts";
 import { ConfFile } from "./precedence";
-import { DROPIN_DIR, procPath } from "./model";
+import { DROPIN_DIR, kernelCanonical, procPath } from "./model";
 
 export interface ObservedSysctl {
     /** Content of our drop-in, or null when the file does not exist. */
@@ -40,117 +40,82 @@ export interface ApplyPlan {
     keys: string[];
 }
 
+/** What the script does with an existing file that is not ours (no header): see lib.sh's W record. */
+export type Takeover = "own" | "new" | "adopt";
+
 export class KernelRejected extends Error {
-    constructor(readonly key: string, readonly value: string, readonly reason: string, where: string) {
-        super(`${where}: the kernel rejected ${key} = ${JSON.stringify(value)}: ${reason}; nothing was persisted and keys already set were restored`);
+    constructor(
+        readonly key: string,
+        readonly value: string,
+        readonly reason: string,
+        where: string,
+        notRestored: string[] = [],
+    ) {
+        super(
+            `${where}: the kernel rejected ${key} = ${JSON.stringify(value)}: ${reason}; nothing was persisted` +
+                (notRestored.length
+                    ? `, but restoring the keys already set failed: ${notRestored.join("; ")}`
+                    : " and keys already set were restored"),
+        );
     }
 }
 
-const OBSERVE = String.raw`
-observe() {
-  while IFS="$TAB" read -r tag a b; do
-    case "$tag" in
-      F) if [ -f "/etc/sysctl.d/$a" ]; then emit file "$(b64file "/etc/sysctl.d/$a")"; else emit nofile; fi
-         if [ -f "/var/lib/kernelhardening/sysctl/$a.previous" ]; then
-           while IFS="$TAB" read -r pk pv; do [ -n "$pv" ] && emit prev "$pk" "$pv"; done < "/var/lib/kernelhardening/sysctl/$a.previous"
-         fi ;;
-      K) if v=$(cat "/proc/sys/$b" 2>&1); then emit live "$a" "$(b64str "$v")"; else emit nolive "$a" "$(b64str "$v")"; fi ;;
-    esac
-  done < "$1"
-  for d in /etc/sysctl.d /run/sysctl.d /usr/local/lib/sysctl.d /usr/lib/sysctl.d /lib/sysctl.d; do
-    for f in "$d"/*.conf; do [ -f "$f" ] && emit conf "$d" "$(basename "$f")" "$(b64file "$f")"; done
-  done
-  [ -f /etc/sysctl.conf ] && emit conf /etc sysctl.conf "$(b64file /etc/sysctl.conf)"
-  return 0
+/** /proc/sys mounted read-only (a container, say): no key can be set on this host. */
+export class ReadOnlyProcSys extends HostError {
+    constructor(where: string, key: string) {
+        super(`${where}: /proc/sys is read-only on this host (mounted read-only, as in a container), so ${key} cannot be set; nothing was persisted`);
+    }
 }
-in=$(mktemp) || exit 70
-trap 'rm -f "$in"' EXIT
-read_input "$in"
-`;
 
-export const OBSERVE_SCRIPT = SH_PRELUDE + OBSERVE + "observe \"$in\"\n";
-
-// One round trip applies and reports: for each S record the script compares the live value with
-// the wanted one (whitespace folded, as normaliseValue does) and writes only when they differ,
-// recording the value it replaced; W writes the file only when its content differs. A value the
-// kernel refuses or does not keep rolls back every key set so far and nothing is persisted.
-export const APPLY_SCRIPT =
-    SH_PRELUDE +
-    OBSERVE +
-    String.raw`
-fold() { ( set -f; set -- $1; IFS=' '; printf '%s' "$*" ); }
-begin_apply "$in"
-done_list=$(mktemp) || exit 70
-cleanup_later "$done_list"
-# Values from before this resource first changed a key live on the host, so they survive an apply
-# whose result never reached Pulumi's state (a cut connection) and delete can still restore them.
-file=$(grep "^F$TAB" "$in" | head -n1 | cut -f2)
-prevdir=/var/lib/kernelhardening/sysctl
-prev="$prevdir/$file.previous"
-rollback() {
-  while IFS="$TAB" read -r rpath rold; do
-    unb64 "$rold" > "/proc/sys/$rpath" 2>/dev/null
-  done < "$done_list"
+/** Our drop-in's name is taken by a file this provider did not write. */
+export class ForeignFile extends HostError {
+    constructor(where: string, path: string) {
+        super(
+            `${where}: ${path} exists and was not written by this provider (no "Managed by Pulumi" header); it was left ` +
+                "untouched. Choose another file name, or set adopt: true to take it over (its content is put back on delete)",
+        );
+    }
 }
-while IFS="$TAB" read -r tag key path new; do
-  [ "$tag" = S ] || continue
-  val=$(unb64 "$new")
-  if ! cur=$(cat "/proc/sys/$path" 2>&1); then emit rejected "$key" "$(b64str "$cur")"; rollback; exit 3; fi
-  [ "$(fold "$cur")" = "$(fold "$val")" ] && continue
-  # env printf: the external printf reports the kernel's errno (the shell builtin says "I/O error")
-  if ! err=$( { env printf '%s\n' "$val" > "/proc/sys/$path"; } 2>&1 ); then
-    rollback; emit rejected "$key" "$(b64str "$err")"; exit 3
-  fi
-  printf '%s\t%s\n' "$path" "$(b64str "$cur")" >> "$done_list"
-  emit before "$key" "$(b64str "$cur")"
-  if ! awk -F"$TAB" -v k="$key" '$1 == k { found = 1 } END { exit !found }' "$prev" 2>/dev/null; then
-    mkdir -p "$prevdir" && printf '%s\t%s\n' "$key" "$(b64str "$cur")" >> "$prev" && sync "$prev"
-  fi
-  got=$(cat "/proc/sys/$path" 2>&1)
-  if [ "$(fold "$got")" != "$(fold "$val")" ]; then
-    rollback; emit rejected "$key" "$(b64str "the kernel kept the value $(fold "$got")")"; exit 3
-  fi
-done < "$in"
-while IFS="$TAB" read -r tag a b; do
-  case "$tag" in
-    W) remove_stale_temps "/etc/sysctl.d/$a"
-       if [ -f "/etc/sysctl.d/$a" ] && [ "$(b64file "/etc/sysctl.d/$a")" = "$b" ]; then continue; fi
-       if ! unb64 "$b" | atomic_write "/etc/sysctl.d/$a" 0644; then emit failed "$(b64str "cannot write /etc/sysctl.d/$a")"; exit 4; fi
-       emit wrote "$a" ;;
-    R) remove_stale_temps "/etc/sysctl.d/$a"
-       if [ -e "/etc/sysctl.d/$a" ]; then rm -f "/etc/sysctl.d/$a" && { sync /etc/sysctl.d 2>/dev/null || sync; }; emit removed "$a"; fi
-       rm -f "$prev" ;;
-  esac
-done < "$in"
-observe "$in"
-`;
+
+export const OBSERVE_SCRIPT = shellScript(__dirname, "lib.sh", "observe.sh");
+
+export const APPLY_SCRIPT = shellScript(__dirname, "lib.sh", "apply.sh");
 
 function parseObserved(records: Record_[]): ObservedSysctl {
-    const obs: ObservedSysctl = { file: null, live: {}, liveErrors: {}, confFiles: [], before: {}, prev: {}, fileChanged: false };
+    const obs: ObservedSysctl = {
+        file: null,
+        live: {},
+        liveErrors: {},
+        confFiles: [],
+        before: {},
+        prev: {},
+        fileChanged: false,
+    };
     for (const r of records) {
         switch (r[0]) {
             case "file":
                 obs.file = unb64(r[1] ?? "");
                 break;
             case "live":
-                obs.live[r[1]] = unb64(r[2] ?? "");
+                obs.live[unb64(r[1] ?? "")] = unb64(r[2] ?? "");
                 break;
             case "nolive":
-                obs.live[r[1]] = null;
-                obs.liveErrors[r[1]] = cleanShellError(unb64(r[2] ?? ""));
+                obs.live[unb64(r[1] ?? "")] = null;
+                obs.liveErrors[unb64(r[1] ?? "")] = cleanShellError(unb64(r[2] ?? ""));
                 break;
             case "prev":
-                obs.prev[r[1]] = unb64(r[2] ?? "");
+                obs.prev[unb64(r[1] ?? "")] = unb64(r[2] ?? "");
                 break;
             case "before":
-                obs.before[r[1]] = unb64(r[2] ?? "");
+                obs.before[unb64(r[1] ?? "")] = unb64(r[2] ?? "");
                 break;
             case "wrote":
             case "removed":
+            case "restored":
                 obs.fileChanged = true;
                 break;
             case "conf":
-                obs.confFiles.push({ dir: r[1], name: r[2], content: unb64(r[3] ?? "") });
+                obs.confFiles.push({ dir: unb64(r[1] ?? ""), name: unb64(r[2] ?? ""), content: unb64(r[3] ?? "") });
                 break;
         }
     }
@@ -162,6 +127,7 @@ export function cleanShellError(msg: string): string {
     const m = msg.trim();
     if (/Directory nonexistent|No such file or directory/i.test(m)) return "no such key on this kernel";
     if (/Permission denied/i.test(m)) return "the key is read-only";
+    if (/Read-only file system/i.test(m)) return "Read-only file system";
     const last = m.split("\n").pop() ?? m;
     // "sh: 1: printf: write error: Invalid argument" -> the errno text after the last colon
     return last.split(": ").pop()?.trim() || m;
@@ -181,21 +147,29 @@ export async function observeSysctl(c: Connection, file: string, keys: string[])
     return parseObserved(parseRecords(res.stdout));
 }
 
-export async function applySysctl(c: Connection, plan: ApplyPlan): Promise<ObservedSysctl> {
+export async function applySysctl(c: Connection, plan: ApplyPlan & { takeover?: Takeover }): Promise<ObservedSysctl> {
     const records: Record_[] = [];
-    for (const s of plan.sets) records.push(["S", s.key, procPath(s.key), b64(s.value)]);
+    for (const s of plan.sets) records.push(["S", s.key, procPath(s.key), b64(s.value), b64(kernelCanonical(s.value))]);
     if (plan.content === "delete") records.push(["R", plan.file]);
-    else if (plan.content !== undefined) records.push(["W", plan.file, b64(plan.content)]);
+    else if (plan.content !== undefined) records.push(["W", plan.file, b64(plan.content), plan.takeover ?? "own"]);
     records.push(...observeRecords(plan.file, plan.keys));
     const res = await pool.exec(c, APPLY_SCRIPT, encodeRecords(records), "sysctl.apply");
     const out = parseRecords(res.stdout);
+    const where = endpoint(c);
     const rejected = out.find((r) => r[0] === "rejected");
     if (rejected) {
-        const step = plan.sets.find((s) => s.key === rejected[1]);
-        throw new KernelRejected(rejected[1], step?.value ?? "", cleanShellError(unb64(rejected[2] ?? "")), endpoint(c));
+        const key = unb64(rejected[1] ?? "");
+        const reason = cleanShellError(unb64(rejected[2] ?? ""));
+        const notRestored = out
+            .filter((r) => r[0] === "notrestored")
+            .map((r) => `${unb64(r[1] ?? "")}: ${cleanShellError(unb64(r[2] ?? ""))}`);
+        if (reason === "Read-only file system" && !notRestored.length) throw new ReadOnlyProcSys(where, key);
+        const step = plan.sets.find((s) => s.key === key);
+        throw new KernelRejected(key, step?.value ?? "", reason, where, notRestored);
     }
+    if (out.some((r) => r[0] === "foreign")) throw new ForeignFile(where, `${DROPIN_DIR}/${plan.file}`);
     const failed = out.find((r) => r[0] === "failed");
-    if (failed) throw new HostError(`${endpoint(c)}: ${unb64(failed[1] ?? "")}`);
+    if (failed) throw new HostError(`${where}: ${unb64(failed[1] ?? "")}`);
     if (res.code !== 0) throw failure(c, `applying ${DROPIN_DIR}/${plan.file}`, res);
     return parseObserved(out);
 }

@@ -33,6 +33,45 @@ export function normaliseValue(v: string): string {
     return v.trim().split(/\s+/).join(" ");
 }
 
+// One integer as the kernel's proc_dointvec/proc_doulongvec read it (proc_get_long: an optional
+// sign, then strtoul in base 0: 0x hex, a leading 0 octal, else decimal; white space around).
+// "+" is refused by the kernel, but read here too: a guard must never be bypassed by a spelling.
+const KERNEL_INT = /^([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/;
+
+/** The integer a token stands for as the kernel parses it, or undefined when it is not one. */
+export function kernelInteger(token: string): bigint | undefined {
+    const m = KERNEL_INT.exec(token.trim());
+    if (!m) return undefined;
+    const digits = m[2];
+    const n = /^0[xX]/.test(digits) ? BigInt(digits) : digits.length > 1 && digits[0] === "0" ? BigInt("0o" + digits.slice(1)) : BigInt(digits);
+    return m[1] === "-" ? -n : n;
+}
+
+/**
+ * A value as the kernel prints it back: when every white-space-separated token is an integer, each
+ * in decimal ("01" and "0x1" are 1); anything else as written, white space folded.
+ */
+export function kernelCanonical(value: string): string {
+    const tokens = normaliseValue(value).split(" ");
+    const ints = tokens.map(kernelInteger);
+    return ints.every((n) => n !== undefined) ? ints.map(String).join(" ") : normaliseValue(value);
+}
+
+/** Whether a live value is the desired one: the same text, or the integers the kernel made of it. */
+export function sameValue(live: string | null | undefined, want: string): boolean {
+    if (live === null || live === undefined) return false;
+    const l = normaliseValue(live);
+    return l === normaliseValue(want) || l === kernelCanonical(want);
+}
+
+/** For a one-way key, whether `value` is (as the kernel parses its first integer) the locking one. */
+export function locksOneWay(key: string, value: string): boolean {
+    const lock = ONE_WAY_KEYS[key];
+    if (lock === undefined) return false;
+    const first = kernelInteger(normaliseValue(value).split(" ")[0]);
+    return first !== undefined && first === BigInt(lock);
+}
+
 const FileName = z
     .string()
     .regex(/^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,250}\.conf$/, "must be a plain file name ending in .conf (letters, digits, _ . + -), e.g. 90-hardening.conf");
@@ -53,7 +92,14 @@ export const SysctlObject = z
         ),
         entries: z
             // Keys are checked by the key schema so a bad key is reported even when a value is bad too.
-            .record(z.string().refine((k) => normaliseKey(k) !== undefined, { error: (iss) => `${JSON.stringify(iss.input)} is not a sysctl key (expected a dotted name such as kernel.kptr_restrict)` }), Value)
+            .record(
+                z.string().refine((k) => normaliseKey(k) !== undefined, {
+                    error: (iss) => `${JSON.stringify(iss.input)} is not a sysctl key (expected a dotted name such as kernel.kptr_restrict)`,
+                }),
+                Value,
+                // zod 4 wraps a key's issue in "Invalid key in record": report the key's own message.
+                { error: (iss) => (iss.code === "invalid_key" ? iss.issues?.[0]?.message : undefined) },
+            )
             .refine((e) => Object.keys(e).length > 0, "must hold at least one key")
             .superRefine((entries, ctx) => {
                 const seen = new Map<string, string>();
@@ -74,7 +120,10 @@ export const SysctlObject = z
             .refine((c) => !/[\r\0]/.test(c), "must not contain a carriage return or NUL")
             .optional()
             .describe("A comment written at the top of the file, one `#` line per line of text."),
-        /** Allows keys the kernel lets go only one way until reboot (kernel.kexec_load_disabled, kernel.modules_disabled). */
+        /**
+         * Allows keys the kernel lets go only one way until reboot (kernel.kexec_load_disabled,
+         * kernel.modules_disabled).
+         */
         allowOneWayKeys: z.boolean().default(false).describe(
             "Confirms keys that the kernel only lets go one way until reboot (kernel.kexec_load_disabled=1, kernel.modules_disabled=1, kernel.yama.ptrace_scope=3, kernel.unprivileged_bpf_disabled=1). Without it such entries fail at preview.",
         ),
@@ -82,6 +131,13 @@ export const SysctlObject = z
         previewReadsHost: z.boolean().default(true).describe(
             "Whether `pulumi preview` reads the host to show drift (as the Kubernetes provider reads its cluster). Set false for offline previews.",
         ),
+        adopt: z
+            .boolean()
+            .default(false)
+            .describe(
+                "Take over `file` when it exists and was not written by this provider (no \"Managed by Pulumi\" header): " +
+                    "its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.",
+            ),
     })
     .strict();
 
@@ -90,19 +146,26 @@ export const SysctlInputsSchema = SysctlObject
         for (const [raw, value] of Object.entries(inp.entries)) {
             const key = normaliseKey(raw)?.key;
             if (!key) continue;
-            const oneWay = ONE_WAY_KEYS[key];
-            if (oneWay !== undefined && value === oneWay && !inp.allowOneWayKeys) {
+            // As the kernel parses integers: "01", "0x1" and " 1" lock the key as "1" does.
+            if (locksOneWay(key, value) && !inp.allowOneWayKeys) {
                 ctx.addIssue({
                     code: "custom",
                     path: ["entries", raw],
-                    message: `${key}=${oneWay} cannot be undone until the host reboots; set allowOneWayKeys: true to confirm`,
+                    message:
+                        `${key}=${ONE_WAY_KEYS[key]} cannot be undone until the host reboots` +
+                        `${value === ONE_WAY_KEYS[key] ? "" : ` (the kernel reads ${JSON.stringify(value)} as ${ONE_WAY_KEYS[key]})`}` +
+                        "; set allowOneWayKeys: true to confirm",
                 });
             }
         }
     })
     .transform((inp) => {
         const entries: Record<string, string> = {};
-        for (const [raw, v] of Object.entries(inp.entries)) entries[normaliseKey(raw)!.key] = v;
+        for (const [raw, v] of Object.entries(inp.entries)) {
+            const key = normaliseKey(raw)!.key;
+            // One-way keys are integers: recorded, written and compared as the kernel prints them.
+            entries[key] = ONE_WAY_KEYS[key] !== undefined ? kernelCanonical(v) : v;
+        }
         return { ...inp, entries: sortKeys(entries) };
     });
 

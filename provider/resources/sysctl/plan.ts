@@ -1,17 +1,21 @@
 // Pure planning for Sysctl: observed host state + desired inputs -> what differs, what to do, and
 // the outputs to record. No I/O here, so every rule is unit-tested.
-import { ApplyPlan, ObservedSysctl, SetStep } from "./host";
-import { normaliseValue, parseConf, parseOwnFile, ParsedLine, renderFile, SysctlInputs } from "./model";
+import { ApplyPlan, ObservedSysctl, SetStep, Takeover } from "./host";
+import { normaliseValue, parseConf, parseOwnFile, ParsedLine, renderFile, sameValue, SysctlInputs } from "./model";
 
 function sameEntries(parsed: Map<string, ParsedLine>, want: Record<string, string>): boolean {
-    return parsed.size === Object.keys(want).length && Object.entries(want).every(([k, v]) => parsed.get(k)?.value === v);
+    const same = Object.entries(want).every(([k, v]) => parsed.get(k)?.value === v);
+    return parsed.size === Object.keys(want).length && same;
 }
 import { findOverrides, Override } from "./precedence";
 import { mapPath, PropertyChange } from "../types";
 
 /** What the provider records in state (besides the inputs it echoes). */
 export interface SysctlState {
-    /** Per managed key: the value found on the host where it differs from the desired one (live first, then file), else the desired value. */
+    /**
+     * Per managed key: the value found on the host where it differs from the desired one (live
+     * first, then file), else the desired value.
+     */
     entries: Record<string, string | null>;
     path: string;
     /** Live value of each managed key. */
@@ -35,7 +39,8 @@ export function stateFromObservation(desired: Pick<SysctlInputs, "file" | "entri
         const live = norm(obs.live[k]);
         liveValues[k] = live;
         const persisted = inFile.get(k)?.value ?? null;
-        entries[k] = live !== want ? live : persisted !== want ? persisted : want;
+        // The kernel prints integers in decimal: "0x10" wanted is in force as "16".
+        entries[k] = !sameValue(live, want) ? live : persisted !== want ? persisted : want;
     }
     return {
         entries,
@@ -87,12 +92,18 @@ export function diffSysctl(old: RecordedState, want: Pick<SysctlInputs, "entries
  * so a converged host sees no writes at all. Keys dropped from the resource get their recorded
  * previous value back.
  */
-export function planApply(want: Pick<SysctlInputs, "file" | "entries" | "comment">, previousValues: Record<string, string | null>): ApplyPlan {
+export function planApply(
+    want: Pick<SysctlInputs, "file" | "entries" | "comment"> & { adopt?: boolean },
+    previousValues: Record<string, string | null>,
+): ApplyPlan & { takeover: Takeover } {
     const sets: SetStep[] = Object.entries(want.entries).map(([key, value]) => ({ key, value }));
     for (const [key, prev] of Object.entries(previousValues)) {
         if (!(key in want.entries) && prev !== null) sets.push({ key, value: prev });
     }
-    return { file: want.file, content: renderFile(want), sets, keys: Object.keys(want.entries) };
+    // A resource that has recorded previous values owns its file already (created or imported); a
+    // new one must not take over a file someone else wrote unless told to (adopt).
+    const takeover: Takeover = Object.keys(previousValues).length ? "own" : want.adopt ? "adopt" : "new";
+    return { file: want.file, content: renderFile(want), sets, keys: Object.keys(want.entries), takeover };
 }
 
 /** Steps that undo the resource: previous values back live, our file removed. */
@@ -107,10 +118,17 @@ export function planDelete(file: string, previousValues: Record<string, string |
  * else recorded on the host by an earlier apply, else what this apply replaced, else (already
  * right, or unreadable) what is live.
  */
-export function nextPreviousValues(want: Record<string, string>, after: ObservedSysctl, before: Record<string, string | null>): Record<string, string | null> {
+export function nextPreviousValues(
+    want: Record<string, string>,
+    after: ObservedSysctl,
+    before: Record<string, string | null>,
+): Record<string, string | null> {
     const out: Record<string, string | null> = {};
     for (const k of Object.keys(want)) {
-        out[k] = k in before ? before[k] : k in after.prev ? norm(after.prev[k]) : k in after.before ? norm(after.before[k]) : norm(after.live[k]);
+        if (k in before) out[k] = before[k];
+        else if (k in after.prev) out[k] = norm(after.prev[k]);
+        else if (k in after.before) out[k] = norm(after.before[k]);
+        else out[k] = norm(after.live[k]);
     }
     return out;
 }
@@ -118,6 +136,6 @@ export function nextPreviousValues(want: Record<string, string>, after: Observed
 /** Keys whose live value after apply differs from the desired one (the kernel adjusted or ignored it). */
 export function unverified(want: Record<string, string>, obs: ObservedSysctl): string[] {
     return Object.entries(want)
-        .filter(([k, v]) => norm(obs.live[k]) !== v)
+        .filter(([k, v]) => !sameValue(obs.live[k], v))
         .map(([k, v]) => `${k}: wanted ${JSON.stringify(v)}, the kernel reports ${JSON.stringify(norm(obs.live[k]))}`);
 }

@@ -143,7 +143,7 @@ async function importSysctl(ctx: Ctx, id: string) {
     return { id, outputs: outputsOf(inp, st), inputs: pickInputs(inp as unknown as Props) };
 }
 
-const INPUT_KEYS = ["connection", "file", "entries", "comment", "allowOneWayKeys", "previewReadsHost"];
+const INPUT_KEYS = ["connection", "file", "entries", "comment", "allowOneWayKeys", "previewReadsHost", "adopt"];
 
 function pickInputs(p: Props): Props {
     return Object.fromEntries(Object.entries(p).filter(([k, v]) => INPUT_KEYS.includes(k) && v !== undefined && v !== null));

@@ -16,6 +16,8 @@ import (
 type ModuleBlocklist struct {
 	pulumi.CustomResourceState
 
+	// Take over `file` when it exists and was not written by this provider (no "Managed by Pulumi" header): its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.
+	Adopt pulumi.BoolPtrOutput `pulumi:"adopt"`
 	// Modules the file on the host blocks (both lines present), as last read.
 	Blocked pulumi.StringArrayOutput `pulumi:"blocked"`
 	// How to reach a host over SSH. Shaped like @pulumi/command's remote Connection, plus host key verification and sudo. Connections to the same host are shared within one provider process.
@@ -46,6 +48,9 @@ func NewModuleBlocklist(ctx *pulumi.Context,
 	}
 	if args.Modules == nil {
 		return nil, errors.New("invalid value for required argument 'Modules'")
+	}
+	if args.Adopt == nil {
+		args.Adopt = pulumi.BoolPtr(false)
 	}
 	args.Connection = args.Connection.ToConnectionOutput().ApplyT(func(v Connection) Connection { return *v.Defaults() }).(ConnectionOutput)
 	if args.File == nil {
@@ -87,6 +92,8 @@ func (ModuleBlocklistState) ElementType() reflect.Type {
 }
 
 type moduleBlocklistArgs struct {
+	// Take over `file` when it exists and was not written by this provider (no "Managed by Pulumi" header): its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.
+	Adopt *bool `pulumi:"adopt"`
 	// How to reach a host over SSH. Shaped like @pulumi/command's remote Connection, plus host key verification and sudo. Connections to the same host are shared within one provider process.
 	Connection Connection `pulumi:"connection"`
 	// File name under /etc/modprobe.d. Changing it replaces the resource.
@@ -99,6 +106,8 @@ type moduleBlocklistArgs struct {
 
 // The set of arguments for constructing a ModuleBlocklist resource.
 type ModuleBlocklistArgs struct {
+	// Take over `file` when it exists and was not written by this provider (no "Managed by Pulumi" header): its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.
+	Adopt pulumi.BoolPtrInput
 	// How to reach a host over SSH. Shaped like @pulumi/command's remote Connection, plus host key verification and sudo. Connections to the same host are shared within one provider process.
 	Connection ConnectionInput
 	// File name under /etc/modprobe.d. Changing it replaces the resource.
@@ -144,6 +153,11 @@ func (o ModuleBlocklistOutput) ToModuleBlocklistOutput() ModuleBlocklistOutput {
 
 func (o ModuleBlocklistOutput) ToModuleBlocklistOutputWithContext(ctx context.Context) ModuleBlocklistOutput {
 	return o
+}
+
+// Take over `file` when it exists and was not written by this provider (no "Managed by Pulumi" header): its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.
+func (o ModuleBlocklistOutput) Adopt() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *ModuleBlocklist) pulumi.BoolPtrOutput { return v.Adopt }).(pulumi.BoolPtrOutput)
 }
 
 // Modules the file on the host blocks (both lines present), as last read.

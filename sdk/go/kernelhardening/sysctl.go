@@ -18,6 +18,8 @@ import (
 type Sysctl struct {
 	pulumi.CustomResourceState
 
+	// Take over `file` when it exists and was not written by this provider (no "Managed by Pulumi" header): its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.
+	Adopt pulumi.BoolPtrOutput `pulumi:"adopt"`
 	// Confirms keys that the kernel only lets go one way until reboot (kernel.kexec_load_disabled=1, kernel.modules_disabled=1, kernel.yama.ptrace_scope=3, kernel.unprivileged_bpf_disabled=1). Without it such entries fail at preview.
 	AllowOneWayKeys pulumi.BoolOutput `pulumi:"allowOneWayKeys"`
 	// A comment written at the top of the file, one `#` line per line of text.
@@ -57,6 +59,9 @@ func NewSysctl(ctx *pulumi.Context,
 	}
 	if args.File == nil {
 		return nil, errors.New("invalid value for required argument 'File'")
+	}
+	if args.Adopt == nil {
+		args.Adopt = pulumi.BoolPtr(false)
 	}
 	if args.AllowOneWayKeys == nil {
 		args.AllowOneWayKeys = pulumi.BoolPtr(false)
@@ -98,6 +103,8 @@ func (SysctlState) ElementType() reflect.Type {
 }
 
 type sysctlArgs struct {
+	// Take over `file` when it exists and was not written by this provider (no "Managed by Pulumi" header): its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.
+	Adopt *bool `pulumi:"adopt"`
 	// Confirms keys that the kernel only lets go one way until reboot (kernel.kexec_load_disabled=1, kernel.modules_disabled=1, kernel.yama.ptrace_scope=3, kernel.unprivileged_bpf_disabled=1). Without it such entries fail at preview.
 	AllowOneWayKeys *bool `pulumi:"allowOneWayKeys"`
 	// A comment written at the top of the file, one `#` line per line of text.
@@ -114,6 +121,8 @@ type sysctlArgs struct {
 
 // The set of arguments for constructing a Sysctl resource.
 type SysctlArgs struct {
+	// Take over `file` when it exists and was not written by this provider (no "Managed by Pulumi" header): its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.
+	Adopt pulumi.BoolPtrInput
 	// Confirms keys that the kernel only lets go one way until reboot (kernel.kexec_load_disabled=1, kernel.modules_disabled=1, kernel.yama.ptrace_scope=3, kernel.unprivileged_bpf_disabled=1). Without it such entries fail at preview.
 	AllowOneWayKeys pulumi.BoolPtrInput
 	// A comment written at the top of the file, one `#` line per line of text.
@@ -163,6 +172,11 @@ func (o SysctlOutput) ToSysctlOutput() SysctlOutput {
 
 func (o SysctlOutput) ToSysctlOutputWithContext(ctx context.Context) SysctlOutput {
 	return o
+}
+
+// Take over `file` when it exists and was not written by this provider (no "Managed by Pulumi" header): its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.
+func (o SysctlOutput) Adopt() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *Sysctl) pulumi.BoolPtrOutput { return v.Adopt }).(pulumi.BoolPtrOutput)
 }
 
 // Confirms keys that the kernel only lets go one way until reboot (kernel.kexec_load_disabled=1, kernel.modules_disabled=1, kernel.yama.ptrace_scope=3, kernel.unprivileged_bpf_disabled=1). Without it such entries fail at preview.

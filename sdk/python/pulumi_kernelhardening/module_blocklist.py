@@ -23,6 +23,7 @@ class ModuleBlocklistArgs:
     def __init__(__self__, *,
                  connection: pulumi.Input['ConnectionArgs'],
                  modules: pulumi.Input[Sequence[pulumi.Input[_builtins.str]]],
+                 adopt: pulumi.Input[Optional[_builtins.bool]] = None,
                  file: pulumi.Input[Optional[_builtins.str]] = None,
                  preview_reads_host: pulumi.Input[Optional[_builtins.bool]] = None):
         """
@@ -30,11 +31,16 @@ class ModuleBlocklistArgs:
 
         :param pulumi.Input['ConnectionArgs'] connection: How to reach a host over SSH. Shaped like @pulumi/command's remote Connection, plus host key verification and sudo. Connections to the same host are shared within one provider process.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] modules: Kernel modules that may not be loaded, e.g. `["cramfs", "udf", "dccp"]`. `-` and `_` are the same to modprobe; names are stored with `_`, sorted.
+        :param pulumi.Input[_builtins.bool] adopt: Take over `file` when it exists and was not written by this provider (no "Managed by Pulumi" header): its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.
         :param pulumi.Input[_builtins.str] file: File name under /etc/modprobe.d. Changing it replaces the resource.
         :param pulumi.Input[_builtins.bool] preview_reads_host: Whether `pulumi preview` reads the host to show drift. Set false for offline previews.
         """
         pulumi.set(__self__, "connection", connection)
         pulumi.set(__self__, "modules", modules)
+        if adopt is None:
+            adopt = False
+        if adopt is not None:
+            pulumi.set(__self__, "adopt", adopt)
         if file is None:
             file = '90-kernelhardening-blocklist.conf'
         if file is not None:
@@ -70,6 +76,18 @@ class ModuleBlocklistArgs:
 
     @_builtins.property
     @pulumi.getter
+    def adopt(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Take over `file` when it exists and was not written by this provider (no "Managed by Pulumi" header): its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.
+        """
+        return pulumi.get(self, "adopt")
+
+    @adopt.setter
+    def adopt(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "adopt", value)
+
+    @_builtins.property
+    @pulumi.getter
     def file(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
         File name under /etc/modprobe.d. Changing it replaces the resource.
@@ -99,6 +117,7 @@ class ModuleBlocklist(pulumi.CustomResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 adopt: pulumi.Input[Optional[_builtins.bool]] = None,
                  connection: pulumi.Input[Optional[Union['ConnectionArgs', 'ConnectionArgsDict']]] = None,
                  file: pulumi.Input[Optional[_builtins.str]] = None,
                  modules: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
@@ -109,6 +128,7 @@ class ModuleBlocklist(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[_builtins.bool] adopt: Take over `file` when it exists and was not written by this provider (no "Managed by Pulumi" header): its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.
         :param pulumi.Input[Union['ConnectionArgs', 'ConnectionArgsDict']] connection: How to reach a host over SSH. Shaped like @pulumi/command's remote Connection, plus host key verification and sudo. Connections to the same host are shared within one provider process.
         :param pulumi.Input[_builtins.str] file: File name under /etc/modprobe.d. Changing it replaces the resource.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] modules: Kernel modules that may not be loaded, e.g. `["cramfs", "udf", "dccp"]`. `-` and `_` are the same to modprobe; names are stored with `_`, sorted.
@@ -138,6 +158,7 @@ class ModuleBlocklist(pulumi.CustomResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 adopt: pulumi.Input[Optional[_builtins.bool]] = None,
                  connection: pulumi.Input[Optional[Union['ConnectionArgs', 'ConnectionArgsDict']]] = None,
                  file: pulumi.Input[Optional[_builtins.str]] = None,
                  modules: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
@@ -151,6 +172,9 @@ class ModuleBlocklist(pulumi.CustomResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = ModuleBlocklistArgs.__new__(ModuleBlocklistArgs)
 
+            if adopt is None:
+                adopt = False
+            __props__.__dict__["adopt"] = adopt
             if connection is None and not opts.urn:
                 raise TypeError("Missing required property 'connection'")
             __props__.__dict__["connection"] = connection
@@ -189,6 +213,7 @@ class ModuleBlocklist(pulumi.CustomResource):
 
         __props__ = ModuleBlocklistArgs.__new__(ModuleBlocklistArgs)
 
+        __props__.__dict__["adopt"] = None
         __props__.__dict__["blocked"] = None
         __props__.__dict__["connection"] = None
         __props__.__dict__["file"] = None
@@ -198,6 +223,14 @@ class ModuleBlocklist(pulumi.CustomResource):
         __props__.__dict__["path"] = None
         __props__.__dict__["preview_reads_host"] = None
         return ModuleBlocklist(resource_name, opts=opts, __props__=__props__)
+
+    @_builtins.property
+    @pulumi.getter
+    def adopt(self) -> pulumi.Output[Optional[_builtins.bool]]:
+        """
+        Take over `file` when it exists and was not written by this provider (no "Managed by Pulumi" header): its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.
+        """
+        return pulumi.get(self, "adopt")
 
     @_builtins.property
     @pulumi.getter

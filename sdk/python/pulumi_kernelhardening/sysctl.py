@@ -24,6 +24,7 @@ class SysctlArgs:
                  connection: pulumi.Input['ConnectionArgs'],
                  entries: pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]],
                  file: pulumi.Input[_builtins.str],
+                 adopt: pulumi.Input[Optional[_builtins.bool]] = None,
                  allow_one_way_keys: pulumi.Input[Optional[_builtins.bool]] = None,
                  comment: pulumi.Input[Optional[_builtins.str]] = None,
                  preview_reads_host: pulumi.Input[Optional[_builtins.bool]] = None):
@@ -33,6 +34,7 @@ class SysctlArgs:
         :param pulumi.Input['ConnectionArgs'] connection: How to reach a host over SSH. Shaped like @pulumi/command's remote Connection, plus host key verification and sudo. Connections to the same host are shared within one provider process.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] entries: Sysctl keys and the values to set, e.g. `{"kernel.kptr_restrict": "2"}`. Keys may be written dotted or with slashes and are normalised; values compare with whitespace folded (`32768\\t60999` equals `32768 60999`).
         :param pulumi.Input[_builtins.str] file: File name of the drop-in under /etc/sysctl.d, e.g. `90-hardening.conf`. A plain name ending in `.conf`; changing it replaces the resource.
+        :param pulumi.Input[_builtins.bool] adopt: Take over `file` when it exists and was not written by this provider (no "Managed by Pulumi" header): its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.
         :param pulumi.Input[_builtins.bool] allow_one_way_keys: Confirms keys that the kernel only lets go one way until reboot (kernel.kexec_load_disabled=1, kernel.modules_disabled=1, kernel.yama.ptrace_scope=3, kernel.unprivileged_bpf_disabled=1). Without it such entries fail at preview.
         :param pulumi.Input[_builtins.str] comment: A comment written at the top of the file, one `#` line per line of text.
         :param pulumi.Input[_builtins.bool] preview_reads_host: Whether `pulumi preview` reads the host to show drift (as the Kubernetes provider reads its cluster). Set false for offline previews.
@@ -40,6 +42,10 @@ class SysctlArgs:
         pulumi.set(__self__, "connection", connection)
         pulumi.set(__self__, "entries", entries)
         pulumi.set(__self__, "file", file)
+        if adopt is None:
+            adopt = False
+        if adopt is not None:
+            pulumi.set(__self__, "adopt", adopt)
         if allow_one_way_keys is None:
             allow_one_way_keys = False
         if allow_one_way_keys is not None:
@@ -88,6 +94,18 @@ class SysctlArgs:
         pulumi.set(self, "file", value)
 
     @_builtins.property
+    @pulumi.getter
+    def adopt(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Take over `file` when it exists and was not written by this provider (no "Managed by Pulumi" header): its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.
+        """
+        return pulumi.get(self, "adopt")
+
+    @adopt.setter
+    def adopt(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "adopt", value)
+
+    @_builtins.property
     @pulumi.getter(name="allowOneWayKeys")
     def allow_one_way_keys(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
@@ -130,6 +148,7 @@ class Sysctl(pulumi.CustomResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 adopt: pulumi.Input[Optional[_builtins.bool]] = None,
                  allow_one_way_keys: pulumi.Input[Optional[_builtins.bool]] = None,
                  comment: pulumi.Input[Optional[_builtins.str]] = None,
                  connection: pulumi.Input[Optional[Union['ConnectionArgs', 'ConnectionArgsDict']]] = None,
@@ -144,6 +163,7 @@ class Sysctl(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[_builtins.bool] adopt: Take over `file` when it exists and was not written by this provider (no "Managed by Pulumi" header): its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.
         :param pulumi.Input[_builtins.bool] allow_one_way_keys: Confirms keys that the kernel only lets go one way until reboot (kernel.kexec_load_disabled=1, kernel.modules_disabled=1, kernel.yama.ptrace_scope=3, kernel.unprivileged_bpf_disabled=1). Without it such entries fail at preview.
         :param pulumi.Input[_builtins.str] comment: A comment written at the top of the file, one `#` line per line of text.
         :param pulumi.Input[Union['ConnectionArgs', 'ConnectionArgsDict']] connection: How to reach a host over SSH. Shaped like @pulumi/command's remote Connection, plus host key verification and sudo. Connections to the same host are shared within one provider process.
@@ -177,6 +197,7 @@ class Sysctl(pulumi.CustomResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 adopt: pulumi.Input[Optional[_builtins.bool]] = None,
                  allow_one_way_keys: pulumi.Input[Optional[_builtins.bool]] = None,
                  comment: pulumi.Input[Optional[_builtins.str]] = None,
                  connection: pulumi.Input[Optional[Union['ConnectionArgs', 'ConnectionArgsDict']]] = None,
@@ -192,6 +213,9 @@ class Sysctl(pulumi.CustomResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = SysctlArgs.__new__(SysctlArgs)
 
+            if adopt is None:
+                adopt = False
+            __props__.__dict__["adopt"] = adopt
             if allow_one_way_keys is None:
                 allow_one_way_keys = False
             __props__.__dict__["allow_one_way_keys"] = allow_one_way_keys
@@ -235,6 +259,7 @@ class Sysctl(pulumi.CustomResource):
 
         __props__ = SysctlArgs.__new__(SysctlArgs)
 
+        __props__.__dict__["adopt"] = None
         __props__.__dict__["allow_one_way_keys"] = None
         __props__.__dict__["comment"] = None
         __props__.__dict__["connection"] = None
@@ -247,6 +272,14 @@ class Sysctl(pulumi.CustomResource):
         __props__.__dict__["preview_reads_host"] = None
         __props__.__dict__["previous_values"] = None
         return Sysctl(resource_name, opts=opts, __props__=__props__)
+
+    @_builtins.property
+    @pulumi.getter
+    def adopt(self) -> pulumi.Output[Optional[_builtins.bool]]:
+        """
+        Take over `file` when it exists and was not written by this provider (no "Managed by Pulumi" header): its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.
+        """
+        return pulumi.get(self, "adopt")
 
     @_builtins.property
     @pulumi.getter(name="allowOneWayKeys")

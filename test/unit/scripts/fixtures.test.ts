@@ -1,0 +1,42 @@
+// The remote scripts against fake trees, from the fixture files in test/fixtures/scripts (one file
+// per resource, a case per operation and situation), under dash (Debian's /bin/sh) and bash.
+import * as sysctl from "../../../provider/resources/sysctl/host";
+import * as modules from "../../../provider/resources/modules/host";
+import * as kernelpin from "../../../provider/resources/kernelpin/host";
+import { cleanup, entryNow, fields, leftoverTemps, loadCases, runScript, SHELLS } from "./harness";
+import { readFileSync, existsSync } from "fs";
+import { join } from "path";
+
+const SCRIPTS: Record<string, string> = {
+    "sysctl.observe": sysctl.OBSERVE_SCRIPT,
+    "sysctl.apply": sysctl.APPLY_SCRIPT,
+    "modules.observe": modules.OBSERVE_SCRIPT,
+    "modules.apply": modules.APPLY_SCRIPT,
+    "kernelpin.observe": kernelpin.OBSERVE_SCRIPT,
+    "kernelpin.apply": kernelpin.APPLY_SCRIPT,
+};
+
+describe.each(["sysctl.json", "modules.json", "kernelpin.json"])("%s", (file) => {
+    const cases = loadCases(file);
+    test.each(cases.flatMap((c) => SHELLS.map((sh) => [c.name, sh, c] as const)))("%s (%s)", (_name, shell, c) => {
+        const script = SCRIPTS[c.script];
+        expect(script).toBeDefined();
+        const run = runScript(shell, script, c);
+        try {
+            const got = { code: run.code, stderr: run.stderr };
+            expect(got).toEqual({ code: c.expect.code, stderr: c.expect.stderr ? expect.stringMatching(new RegExp(c.expect.stderr)) : "" });
+            if (c.expect.records) expect(run.records).toEqual(fields(c.expect.records));
+            for (const r of fields(c.expect.includes ?? [])) expect(run.records).toContainEqual(r);
+            for (const [p, want] of Object.entries(c.expect.files ?? {})) {
+                expect([p, entryNow(run.root, p)]).toEqual([p, want]);
+            }
+            for (const [p, want] of Object.entries(c.expect.fake ?? {})) {
+                const full = join(run.fake, p);
+                expect([p, existsSync(full) ? readFileSync(full, "utf8") : null]).toEqual([p, want]);
+            }
+            expect(leftoverTemps(run.root)).toEqual([]);
+        } finally {
+            cleanup(run.dir);
+        }
+    });
+});
