@@ -28,7 +28,8 @@ function files(dir: string): string[] {
 export function staleFiles(expected: string, actual: string): string[] {
     const want = files(expected);
     const have = new Set(files(actual));
-    const stale = want.filter((f) => !have.has(f) || !readFileSync(join(expected, f)).equals(readFileSync(join(actual, f))));
+    const same = (f: string) => readFileSync(join(expected, f)).equals(readFileSync(join(actual, f)));
+    const stale = want.filter((f) => !have.has(f) || !same(f));
     return [...stale, ...[...have].filter((f) => !want.includes(f))].sort();
 }
 
@@ -37,7 +38,11 @@ export function staleFiles(expected: string, actual: string): string[] {
  * of a schema and `genSdk(schemaPath, outDir)` makes the SDKs (both tools/gen-sdk); the SDKs are
  * checked only against a fresh schema.json, since a stale schema makes every SDK file stale too.
  */
-export function checkGenerated(root: string, canon: (text: string) => string, genSdk: (schema: string, out: string) => void): string[] {
+export function checkGenerated(
+    root: string,
+    canon: (text: string) => string,
+    genSdk: (schema: string, out: string) => void,
+): string[] {
     const schemaPath = join(root, "schema.json");
     if (!existsSync(schemaPath) || readFileSync(schemaPath, "utf8") !== canon(rawSchemaText(root))) return ["schema.json"];
     const out = mkdtempSync(join(tmpdir(), "kh-sdk-check-"));

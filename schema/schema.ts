@@ -23,13 +23,17 @@ export function packageInfo(root = join(__dirname, "..")): { version: string; re
 }
 
 function mergeTypes(types: TypeCollector, defs: { outputTypes?: ResourceDef["outputTypes"]; token: string }[]) {
-    for (const d of defs) for (const [name, spec] of Object.entries(d.outputTypes ?? {})) types.add(name, spec, d.token);
+    for (const d of defs) {
+        for (const [name, spec] of Object.entries(d.outputTypes ?? {})) types.add(name, spec, d.token);
+    }
 }
 
 function resource(types: TypeCollector, r: ResourceDef) {
     const inputs = types.object(r.inputs, r.token);
     // A component's properties are its outputs; a custom resource's state holds its inputs too.
-    const properties: Record<string, PropertySpec> = r.isComponent ? { ...r.outputs } : { ...inputs.properties, ...r.outputs };
+    const properties: Record<string, PropertySpec> = r.isComponent
+        ? { ...r.outputs }
+        : { ...inputs.properties, ...r.outputs };
     for (const p of r.required) if (!properties[p]) throw new Error(`${r.token}: required output ${p} is not a property`);
     return {
         ...(r.isComponent ? { isComponent: true } : {}),

@@ -11,6 +11,7 @@ import { checkGenerated, staleFiles } from "../../schema/check";
 const root = join(__dirname, "../..");
 const committed = () => JSON.parse(readFileSync(join(root, "schema.json"), "utf8"));
 const T = (name: string) => `kernelhardening:index:${name}`;
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function tempDir(): string {
     return mkdtempSync(join(tmpdir(), "kh-schema-test-"));
@@ -31,16 +32,16 @@ test("every resource, function, property and type is documented", () => {
     const props = (where: string, p: Record<string, { description?: string }> = {}) => {
         for (const [k, v] of Object.entries(p)) if (!v.description) undocumented.push(`${where}.${k}`);
     };
-    for (const [token, r] of Object.entries<any>(s.resources)) {
+    for (const [token, r] of Object.entries<Json>(s.resources)) {
         if (!r.description) undocumented.push(token);
         props(token, { ...r.inputProperties, ...r.properties });
     }
-    for (const [token, f] of Object.entries<any>(s.functions)) {
+    for (const [token, f] of Object.entries<Json>(s.functions)) {
         if (!f.description) undocumented.push(token);
         props(`${token}(in)`, f.inputs.properties);
         props(`${token}(out)`, f.outputs.properties);
     }
-    for (const [token, t] of Object.entries<any>(s.types)) {
+    for (const [token, t] of Object.entries<Json>(s.types)) {
         if (!t.description) undocumented.push(token);
         props(token, t.properties);
     }
