@@ -159,11 +159,15 @@ pulumi.export("profile", hardening.profile)
 test("Python outside the repository: wheel in a virtualenv, pulumi from PyPI; up, no-op up, drift in preview", async () => {
     const vm = await pristineVm();
     const whl = artifact(/^pulumi_kernelhardening-.*\.whl$/);
-    // The Python language host (sdk v3.68.0) and its exec helper come first on PATH.
+    // The Python language host (sdk v3.68.0) and its exec helper, installed as a plugin: with
+    // PULUMI_IGNORE_AMBIENT_PLUGINS the engine takes no language host from PATH either.
+    const host = join(temp("kh-python-host-"), "language-python.tar.gz");
+    execFileSync("tar", ["-czf", host, "-C", sdkTools, "pulumi-language-python", "pulumi-language-python-exec"]);
+    pulumi(["plugin", "install", "language", "python", "3.68.0", "--file", host]);
     const p = await project({
         "Pulumi.yaml": "name: kh-user-py\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n",
         "__main__.py": PY_PROGRAM,
-    }, vm, { PATH: `${sdkTools}:${pulumiBin()}:${process.env.PATH}` });
+    }, vm);
     execFileSync("python3", ["-m", "venv", join(p.dir, "venv")], { stdio: "inherit" });
     execFileSync(join(p.dir, "venv/bin/pip"), ["install", "--quiet", "pulumi==3.248.0", whl], { stdio: "inherit" });
     try {
