@@ -3,7 +3,7 @@
 // plugin installed from the tarball can be used), the SDK from its npm tarball or wheel, the real CLI
 // against the VM.
 import { execFileSync } from "child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join, resolve } from "path";
 import { connectionFor, sh, VmState } from "../harness/vm";
@@ -159,15 +159,16 @@ pulumi.export("profile", hardening.profile)
 test("Python outside the repository: wheel in a virtualenv, pulumi from PyPI; up, no-op up, drift in preview", async () => {
     const vm = await pristineVm();
     const whl = artifact(/^pulumi_kernelhardening-.*\.whl$/);
-    // The Python language host (sdk v3.68.0) and its exec helper, installed as a plugin: with
-    // PULUMI_IGNORE_AMBIENT_PLUGINS the engine takes no language host from PATH either.
-    const host = join(temp("kh-python-host-"), "language-python.tar.gz");
-    execFileSync("tar", ["-czf", host, "-C", sdkTools, "pulumi-language-python", "pulumi-language-python-exec"]);
-    pulumi(["plugin", "install", "language", "python", "3.68.0", "--file", host]);
+    // The Python language host (sdk v3.68.0) and its exec helper: the CLI takes its bundled language
+    // hosts only from its own folder (not PATH, not `plugin install`), so a copy of the CLI gets them.
+    const cli = temp("kh-python-cli-");
+    for (const f of ["pulumi", "pulumi-language-nodejs"]) copyFileSync(join(pulumiBin(), f), join(cli, f));
+    for (const f of ["pulumi-language-python", "pulumi-language-python-exec"]) copyFileSync(join(sdkTools, f), join(cli, f));
+    for (const f of readdirSync(cli)) chmodSync(join(cli, f), 0o755);
     const p = await project({
         "Pulumi.yaml": "name: kh-user-py\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n",
         "__main__.py": PY_PROGRAM,
-    }, vm);
+    }, vm, { PATH: `${cli}:${process.env.PATH}` });
     execFileSync("python3", ["-m", "venv", join(p.dir, "venv")], { stdio: "inherit" });
     execFileSync(join(p.dir, "venv/bin/pip"), ["install", "--quiet", "pulumi==3.248.0", whl], { stdio: "inherit" });
     try {
