@@ -9,6 +9,7 @@ module.exports = {
       testEnvironment: "node",
       transform: { "^.+\\.ts$": tsJest },
       testMatch: ["<rootDir>/test/unit/**/*.test.ts"],
+      modulePathIgnorePatterns: ["<rootDir>/sdk/", "<rootDir>/dist/"],
     },
     {
       displayName: "e2e",
@@ -16,6 +17,7 @@ module.exports = {
       transform: { "^.+\\.ts$": tsJest },
       testMatch: ["<rootDir>/test/e2e/**/*.test.ts"],
       testPathIgnorePatterns: ["/node_modules/", "/test/e2e/platforms[^/]*\\.test\\.ts$"],
+      modulePathIgnorePatterns: ["<rootDir>/sdk/", "<rootDir>/dist/"],
       globalSetup: "<rootDir>/test/e2e/global-setup.ts",
       globalTeardown: "<rootDir>/test/e2e/global-teardown.ts",
     },

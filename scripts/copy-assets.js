@@ -1,4 +1,5 @@
-// tsc compiles only .ts: copy the remote scripts (provider/**/*.sh) beside their compiled modules.
+// tsc compiles only .ts: copy the remote scripts (provider/**/*.sh) beside their compiled modules,
+// and the compiled SDK beside the provider.
 const fs = require("fs");
 const path = require("path");
 const root = path.resolve(__dirname, "..");
@@ -14,3 +15,13 @@ function walk(dir) {
     }
 }
 walk(path.join(root, "provider"));
+// The generated SDK is compiled by its own tsconfig (npm run build:sdk); the component loads it
+// from dist/sdk/nodejs/bin, the same relative path as from the sources.
+fs.cpSync(path.join(root, "sdk/nodejs/bin"), path.join(root, "dist/sdk/nodejs/bin"), { recursive: true });
+
+// A checkout's own programs (the root Pulumi.yaml's quick start, examples/) import the SDK by its
+// package name, as users do: link the compiled SDK into node_modules under that name.
+const link = path.join(root, "node_modules", "@kernelhardening", "pulumi");
+fs.mkdirSync(path.dirname(link), { recursive: true });
+fs.rmSync(link, { recursive: true, force: true });
+fs.symlinkSync(path.join("..", "..", "sdk", "nodejs", "bin"), link);

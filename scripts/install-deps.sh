@@ -26,6 +26,7 @@ if [ ! -f node_modules/.kh-lock-hash ] || [ "$(cat node_modules/.kh-lock-hash)" 
 fi
 
 export KH_PULUMI_DIR; KH_PULUMI_DIR=$(bash "$here/build-pulumi-cli.sh")
+export KH_SDK_TOOLS_DIR; KH_SDK_TOOLS_DIR=$(bash "$here/build-sdk-tools.sh")
 export KH_VM_IMAGE_DIR; KH_VM_IMAGE_DIR=$(bash "$here/build-vm-image.sh" debian12)
 # The platform matrix's images (Debian 13 BIOS/GRUB and UEFI/systemd-boot), when asked for
 if [ "${KH_PLATFORMS:-0}" = 1 ]; then

@@ -10,7 +10,7 @@ source "$here/install-deps.sh"
 log "type-checking tests, schema and SDK"
 npx tsc -p tsconfig.test.json
 npx tsc -p tsconfig.examples.json
-log "schema.json and the SDK are up to date"
+log "schema.json and the SDKs (sdk/) are up to date"
 npx tsx schema/check.ts
 log "shellcheck over every remote script (each file alone; test/unit/scripts checks them as sent)"
 # SC2034/SC2154: names a file defines for, or takes from, the files it is sent with

@@ -2,7 +2,7 @@
 // host's connection pinned to its own host key. Hosts, keys and the client key come from config
 // (bench.ts sets them).
 import * as pulumi from "@pulumi/pulumi";
-import * as kh from "../../sdk/nodejs";
+import * as kh from "../../sdk/nodejs/bin";
 
 interface Host {
     name: string;

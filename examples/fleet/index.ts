@@ -3,7 +3,7 @@
 // it declares a Sysctl drop-in and/or the KernelHardening component.
 import { readFileSync } from "fs";
 import * as pulumi from "@pulumi/pulumi";
-import * as kh from "../../sdk/nodejs";
+import * as kh from "../../sdk/nodejs/bin";
 
 interface FleetHost {
     name: string;
@@ -18,7 +18,7 @@ interface Settings {
     /** Path of the SSH private key on the machine running Pulumi; read here and kept as a secret. */
     privateKeyPath: string;
     sysctl?: { file: string; entries: Record<string, string>; comment?: string };
-    hardening?: { profile?: string; allowOneWay?: boolean; overrides?: Record<string, string>; exclude?: string[] };
+    hardening?: { profile?: kh.Profile; allowOneWay?: boolean; overrides?: Record<string, string>; exclude?: string[] };
 }
 
 const cfg = new pulumi.Config();
@@ -29,7 +29,7 @@ const privateKey = pulumi.secret(readFileSync(settings.privateKeyPath, "utf8"));
 
 const hardened: Record<string, pulumi.Output<string[] | undefined>> = {};
 for (const h of hosts) {
-    const connection: kh.ConnectionArgs = {
+    const connection: kh.types.input.ConnectionArgs = {
         host: h.host,
         port: h.port ?? 22,
         user: h.user ?? "root",

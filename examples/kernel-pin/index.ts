@@ -1,7 +1,7 @@
 // Keep the kernel you vetted: an apt preferences pin (priority 1001) and `apt-mark hold` for the
 // kernel image meta-package and the versioned image it depends on, at the version installed now.
 import * as pulumi from "@pulumi/pulumi";
-import * as kh from "../../sdk/nodejs";
+import * as kh from "@kernelhardening/pulumi";
 
 const cfg = new pulumi.Config();
 

@@ -3,7 +3,7 @@
 // Raised live (one way: only a reboot lowers it) and persisted as lockdown=integrity on the
 // kernel command line through the host's own boot configuration.
 import * as pulumi from "@pulumi/pulumi";
-import * as kh from "../../sdk/nodejs";
+import * as kh from "@kernelhardening/pulumi";
 
 const cfg = new pulumi.Config();
 
@@ -15,7 +15,7 @@ const lockdown = new kh.Lockdown("lockdown", {
         privateKey: cfg.requireSecret("privateKey"),
         hostKey: cfg.require("hostKey"),
     },
-    mode: cfg.get("mode") ?? "integrity",
+    mode: cfg.get<kh.types.enums.LockdownMode>("mode") ?? kh.types.enums.LockdownMode.Integrity,
 });
 
 export const level = lockdown.currentLevel; // the level in force now

@@ -3,10 +3,10 @@
 //   pulumi config set host 203.0.113.10; pulumi config set --secret privateKey < ~/.ssh/id_ed25519
 //   pulumi config set hostKey "$(ssh-keyscan -t ed25519 203.0.113.10 | cut -d' ' -f2-)"
 import * as pulumi from "@pulumi/pulumi";
-import * as kh from "../../sdk/nodejs";
+import * as kh from "@kernelhardening/pulumi";
 
 const cfg = new pulumi.Config();
-const connection: kh.ConnectionArgs = {
+const connection: kh.types.input.ConnectionArgs = {
     host: cfg.require("host"),
     port: cfg.getNumber("port") ?? 22,
     user: cfg.get("user") ?? "root",
@@ -16,7 +16,7 @@ const connection: kh.ConnectionArgs = {
 
 const hardening = new kh.KernelHardening("web-1", {
     connection,
-    profile: cfg.get("profile") ?? "baseline",
+    profile: cfg.get<kh.types.enums.Profile>("profile") ?? kh.types.enums.Profile.Baseline,
     // kexec_load_disabled and Lockdown cannot be undone before a reboot: say so explicitly.
     allowOneWay: true,
 });

@@ -7,7 +7,7 @@
 //   pulumi config set --path 'hosts[0].host' 203.0.113.10   (and .port, .hostKey, .user)
 //   pulumi config set --secret privateKey < ~/.ssh/id_ed25519
 import * as pulumi from "@pulumi/pulumi";
-import * as kh from "../../sdk/nodejs";
+import * as kh from "../../sdk/nodejs/bin";
 
 interface Host {
     host: string;

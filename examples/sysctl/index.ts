@@ -1,7 +1,7 @@
 // The post's runtime settings on a host given by config, applied live and persisted in
 // /etc/sysctl.d/90-kernel-tunables.conf.
 import * as pulumi from "@pulumi/pulumi";
-import * as kh from "../../sdk/nodejs";
+import * as kh from "@kernelhardening/pulumi";
 
 const cfg = new pulumi.Config();
 

@@ -9,11 +9,14 @@ import { z } from "zod/v4";
 
 export const AUDIT_TOKEN = "kernelhardening:index:audit";
 
-const ArgsSchema = z
+export const AuditArgsSchema = z
     .object({
         connection: ConnectionSchema,
         /** Findings below this severity are left out of `failures` (all stay in `findings`). */
-        minSeverity: z.enum(["low", "medium", "high", "critical"]).default("low"),
+        minSeverity: z.enum(["low", "medium", "high", "critical"])
+            .meta({ pulumiType: "AuditSeverity", typeDescription: "How much a failing audit finding matters." })
+            .default("low")
+            .describe("Failing findings at or above this severity are listed in `failures`."),
     })
     .strict();
 
@@ -39,11 +42,11 @@ export function auditFacts(facts: HostFacts, minSeverity: Severity = "low") {
 export const auditFunction: FunctionHandler = {
     token: AUDIT_TOKEN,
     check(args) {
-        const r = ArgsSchema.safeParse(args);
+        const r = AuditArgsSchema.safeParse(args);
         return r.success ? { args: r.data, failures: [] } : { args, failures: zodFailures(r.error.issues) };
     },
     async invoke(args) {
-        const a = ArgsSchema.parse(args);
+        const a = AuditArgsSchema.parse(args);
         return auditHost(a.connection, a.minSeverity);
     },
 };

@@ -14,7 +14,7 @@ const probe = (cmdline: string, lockdown: string | null = "[none] integrity conf
 test("reboots only when a watched output is true, or triggers change after create", () => {
     expect(rebootReasons(parse({ rebootRequired: [false, false] }))).toEqual([]);
     expect(rebootReasons(parse({ rebootRequired: [false, true] }))).toEqual(["1 watched resource needs a reboot"]);
-    expect(rebootReasons(parse({ rebootRequired: true }))).toEqual(["1 watched resource needs a reboot"]);
+    expect(rebootReasons(parse({ rebootRequired: [true] }))).toEqual(["1 watched resource needs a reboot"]);
     // at create, triggers alone do not reboot
     expect(rebootReasons(parse({ triggers: ["v1"] }))).toEqual([]);
     expect(rebootReasons(parse({ triggers: ["v2"] }), { triggers: ["v1"] })).toEqual(["its triggers changed"]);

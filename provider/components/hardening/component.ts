@@ -1,7 +1,8 @@
 // kernelhardening:index:KernelHardening — a baseline profile applied to a host in one declaration.
 // Served by the provider (construct): its children are this package's own resources.
 import * as pulumi from "@pulumi/pulumi";
-import * as sdk from "../../../sdk/nodejs";
+// The generated SDK, compiled with its own tsconfig (npm run build) and bundled with the provider.
+import * as sdk from "../../../sdk/nodejs/bin";
 import { ConnectionSchema } from "../../ssh/connection";
 import { observeSysctl } from "../../resources/sysctl/host";
 import { auditHost } from "../../functions/audit";

@@ -35,11 +35,15 @@ export const COSTLY_BOOT: Record<string, BootParam> = {
 export const BootOptions = z.object({
     reboot: z
         .enum(["never", "ifRequired"])
+        .meta({ pulumiType: "RebootPolicy", typeDescription: "When the component reboots the host: never, or when a child needs it." })
         .default("never")
         .describe("`ifRequired`: a HostReboot child reboots the host when a child needs it (boot parameters, Lockdown lowered, pinned kernel) and verifies them after; `never`: only rebootRequired says so."),
     kernelCmdline: ParametersSchema.optional().describe("Kernel parameters to add to (or replace in) the profile's, e.g. { \"module.sig_enforce\": \"1\" } (an empty value is a bare flag)."),
     costlyBootParameters: z
-        .array(z.enum(Object.keys(COSTLY_BOOT) as [string, ...string[]]))
+        .array(
+            z.enum(Object.keys(COSTLY_BOOT) as [string, ...string[]])
+                .meta({ pulumiType: "CostlyBootParameter", typeDescription: "A boot parameter with a real cost, applied only when asked for." }),
+        )
         .default([])
         .describe(`Opt-in for boot parameters with a real cost: ${Object.keys(COSTLY_BOOT).join(", ")}.`),
     excludeBootParameters: z.array(z.string()).default([]).describe("Profile boot parameters to leave out."),

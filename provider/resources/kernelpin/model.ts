@@ -50,11 +50,18 @@ export const KernelPinObject = z
                     seen.add(p);
                 });
             })
-            .optional(),
+            .optional()
+            .describe(
+                "The Debian packages to pin, e.g. `[\"linux-image-cloud-amd64\", \"linux-image-6.1.0-50-cloud-amd64\"]`. Each must be installed and must be a valid Debian package name; the list is sorted, so order does not matter. Default: the kernel the host has now, that is every installed linux-image-* meta-package (on a Debian cloud image `linux-image-cloud-amd64`) and the versioned image packages it depends on (`linux-image-6.1.0-NN-cloud-amd64`), or the running kernel's image package on a host without a meta-package. The default is resolved when the resource is created and then kept: it does not follow the host.",
+            ),
         /** Version to pin every package to; default: the version installed when the package is first pinned. */
-        version: DebianVersion.optional(),
+        version: DebianVersion.optional().describe(
+            "The version to pin every package to, in Debian version syntax (`[epoch:]upstream[-revision]`, e.g. `6.1.176-1`); apt must know it (see `apt-cache policy`), otherwise the preview fails listing the versions apt has. Default: for each package, the version installed when the resource first pins it, kept until this input changes. A version that apt knows but that is not installed is pinned and a warning tells how to install it: the hold keeps the installed one until then.",
+        ),
         /** Let `pulumi preview` read the host to show drift and check packages (off: previews never connect). */
-        previewReadsHost: z.boolean().default(true),
+        previewReadsHost: z.boolean().default(true).describe(
+            "Whether `pulumi preview` reads the host: to show drift (a hold lifted by hand, the preferences file edited or removed) and to check new packages and versions against apt. Set false for offline previews; the checks then happen when the update starts, before anything is written.",
+        ),
     })
     .strict();
 

@@ -27,9 +27,15 @@ export const LockdownObject = z
         connection: ConnectionSchema,
         mode: z.enum(["integrity", "confidentiality"], {
             error: 'must be "integrity" or "confidentiality" (the kernel cannot be set to "none" at run time: delete the resource and reboot instead)',
-        }),
+        })
+            .meta({ pulumiType: "LockdownMode", typeDescription: "A Lockdown level the kernel can be raised to at run time." })
+            .describe(
+                "The lockdown level to hold: `integrity` blocks changes to the running kernel from userspace (unsigned modules, kexec of unsigned kernels, /dev/mem, hibernation, MSR writes and the other operations listed in kernel_lockdown(7)); `confidentiality` also blocks reading kernel memory (kprobes, perf and eBPF reads of kernel memory, /proc/kcore), which stops most run-time debugging. The kernel only lets the level go up until the next boot: asking for a lower level than the one in force changes only the persistence and sets rebootRequired.",
+            ),
         /** Let `pulumi preview` read the host to show drift (off: previews never connect). */
-        previewReadsHost: z.boolean().default(true),
+        previewReadsHost: z.boolean().default(true).describe(
+            "Whether `pulumi preview` reads the host to show drift (a level found lower after a reboot, a persistence removed by hand). Set false for offline previews.",
+        ),
     })
     .strict();
 

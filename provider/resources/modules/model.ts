@@ -9,9 +9,13 @@ const FileName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,250}\.conf$/, 
 export const BlocklistObject = z
     .object({
         connection: ConnectionSchema,
-        modules: z.array(ModuleName).min(1, "must list at least one module"),
-        file: FileName.default("90-kernelhardening-blocklist.conf"),
-        previewReadsHost: z.boolean().default(true),
+        modules: z.array(ModuleName).min(1, "must list at least one module").describe(
+            "Kernel modules that may not be loaded, e.g. `[\"cramfs\", \"udf\", \"dccp\"]`. `-` and `_` are the same to modprobe; names are stored with `_`, sorted.",
+        ),
+        file: FileName.default("90-kernelhardening-blocklist.conf")
+            .describe("File name under /etc/modprobe.d. Changing it replaces the resource."),
+        previewReadsHost: z.boolean().default(true)
+            .describe("Whether `pulumi preview` reads the host to show drift. Set false for offline previews."),
         adopt: z
             .boolean()
             .default(false)

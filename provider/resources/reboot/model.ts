@@ -10,7 +10,7 @@ export const HostRebootObject = z
     .object({
         connection: ConnectionSchema.describe("How to reach the host over SSH (the same pinned host key is verified after the reboot)."),
         rebootRequired: z
-            .union([z.boolean().transform((b) => [b]), z.array(z.boolean())])
+            .array(z.boolean())
             .default([])
             .describe("The rebootRequired outputs this reboot watches (e.g. a KernelCmdline's, a Lockdown's, a KernelPackagePin's): the host reboots when any is true. Never in a preview."),
         triggers: z
@@ -22,6 +22,7 @@ export const HostRebootObject = z
         ),
         expectLockdown: z
             .enum(["integrity", "confidentiality"])
+            .meta({ pulumiType: "LockdownMode", typeDescription: "A Lockdown level the kernel can be raised to at run time." })
             .optional()
             .describe("The lockdown level that must be in force (at least) after the reboot; the update fails otherwise."),
         timeoutSeconds: z

@@ -88,7 +88,9 @@ const Value = z
 export const SysctlObject = z
     .object({
         connection: ConnectionSchema,
-        file: FileName,
+        file: FileName.describe(
+            "File name of the drop-in under /etc/sysctl.d, e.g. `90-hardening.conf`. A plain name ending in `.conf`; changing it replaces the resource.",
+        ),
         entries: z
             // Keys are checked by the key schema so a bad key is reported even when a value is bad too.
             .record(
@@ -109,19 +111,27 @@ export const SysctlObject = z
                     if (dup !== undefined) ctx.addIssue({ code: "custom", path: [raw], message: `names the same key as ${JSON.stringify(dup)}` });
                     seen.set(n.key, raw);
                 }
-            }),
+            })
+            .describe(
+                "Sysctl keys and the values to set, e.g. `{\"kernel.kptr_restrict\": \"2\"}`. Keys may be written dotted or with slashes and are normalised; values compare with whitespace folded (`32768\\t60999` equals `32768 60999`).",
+            ),
         comment: z
             .string()
             .max(4096)
             .refine((c) => !/[\r\0]/.test(c), "must not contain a carriage return or NUL")
-            .optional(),
+            .optional()
+            .describe("A comment written at the top of the file, one `#` line per line of text."),
         /**
          * Allows keys the kernel lets go only one way until reboot (kernel.kexec_load_disabled,
          * kernel.modules_disabled).
          */
-        allowOneWayKeys: z.boolean().default(false),
+        allowOneWayKeys: z.boolean().default(false).describe(
+            "Confirms keys that the kernel only lets go one way until reboot (kernel.kexec_load_disabled=1, kernel.modules_disabled=1, kernel.yama.ptrace_scope=3, kernel.unprivileged_bpf_disabled=1). Without it such entries fail at preview.",
+        ),
         /** Let `pulumi preview` read the host to show drift (off: previews never connect). */
-        previewReadsHost: z.boolean().default(true),
+        previewReadsHost: z.boolean().default(true).describe(
+            "Whether `pulumi preview` reads the host to show drift (as the Kubernetes provider reads its cluster). Set false for offline previews.",
+        ),
         adopt: z
             .boolean()
             .default(false)

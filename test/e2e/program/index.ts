@@ -1,7 +1,7 @@
 // Declares the resources a test asks for in config `resources` (JSON: [{type, name, args}]), each
 // with the connection from the secret config `connection`, through the generated SDK.
 import * as pulumi from "@pulumi/pulumi";
-import * as kh from "../../../sdk/nodejs";
+import * as kh from "../../../sdk/nodejs/bin";
 
 interface Spec {
     type: string;
