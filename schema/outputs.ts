@@ -16,6 +16,8 @@ export interface ResourceDef {
     /** The model of the inputs (before transforms): descriptions, defaults, enums and required fields. */
     inputs: z.ZodType;
     isComponent?: boolean;
+    /** False for a resource that does not take the provider's connection (written without defineResource). */
+    connectionFromProvider?: boolean;
     /** Output-only properties, and inputs whose output means something else (replacing their description). */
     outputs: Record<string, PropertySpec>;
     /** Output properties always present in state. */

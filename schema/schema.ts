@@ -41,6 +41,9 @@ const RESOURCE_CONNECTION =
     "How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`, or the " +
     "`connection` of an explicit provider); set here, it wins over it.";
 
+/** The engine's serialisation leaves out an empty list. */
+const requiredInputs = (names: string[]) => (names.length ? { requiredInputs: names } : {});
+
 function resource(types: TypeCollector, r: ResourceDef) {
     const inputs = types.object(r.inputs, r.token);
     // A component's properties are its outputs; a custom resource's state holds its inputs too.
@@ -49,7 +52,8 @@ function resource(types: TypeCollector, r: ResourceDef) {
         : { ...inputs.properties, ...r.outputs };
     for (const p of r.required) if (!properties[p]) throw new Error(`${r.token}: required output ${p} is not a property`);
     // A custom resource may leave out its connection: the provider's is used (provider/framework/define.ts).
-    const inputProperties = r.isComponent || !inputs.properties.connection
+    const fromProvider = !r.isComponent && r.connectionFromProvider !== false && !!inputs.properties.connection;
+    const inputProperties = !fromProvider
         ? inputs.properties
         : { ...inputs.properties, connection: { ...inputs.properties.connection, description: RESOURCE_CONNECTION } };
     if (inputProperties !== inputs.properties) properties.connection = inputProperties.connection;
@@ -57,7 +61,7 @@ function resource(types: TypeCollector, r: ResourceDef) {
         ...(r.isComponent ? { isComponent: true } : {}),
         description: r.description,
         inputProperties,
-        requiredInputs: r.isComponent ? inputs.required : inputs.required.filter((p) => p !== "connection"),
+        ...requiredInputs(fromProvider ? inputs.required.filter((p) => p !== "connection") : inputs.required),
         properties,
         required: r.required,
     };
