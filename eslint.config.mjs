@@ -14,4 +14,9 @@ export default tseslint.config(
             "max-len": ["error", { code: 120, ignoreUrls: true, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreComments: false }],
         },
     },
+    {
+        // Tests load modules inside jest.isolateModules and the bench loads the built provider: require is the point.
+        files: ["test/**/*.ts", "bench/**/*.ts"],
+        rules: { "@typescript-eslint/no-require-imports": "off" },
+    },
 );

@@ -19,7 +19,17 @@
 // pass as a result. Remote commands per host are counted from each sshd's VERBOSE log, the same way
 // for every tool; ours are also counted from KH_TRACE_FILE.
 import { ChildProcess, spawn, spawnSync } from "child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "fs";
+import {
+    closeSync,
+    existsSync,
+    mkdirSync,
+    openSync,
+    readFileSync,
+    readSync,
+    rmSync,
+    statSync,
+    writeFileSync,
+} from "fs";
 import { loadavg } from "os";
 import { join, resolve } from "path";
 import { performance } from "perf_hooks";
@@ -98,20 +108,57 @@ interface Opts {
 }
 
 function parseArgs(argv: string[]): Opts {
-    const o: Opts = { fleet: "", hosts: [1, 10, 50], latency: [0, 25], reps: 3, tools: ["ours", "ansible", "pyinfra"], pyinfraMaxN: Infinity, ansibleMaxN: Infinity, slices: 0, knobs: false };
+    const o: Opts = {
+        fleet: "",
+        hosts: [1, 10, 50],
+        latency: [0, 25],
+        reps: 3,
+        tools: ["ours", "ansible", "pyinfra"],
+        pyinfraMaxN: Infinity,
+        ansibleMaxN: Infinity,
+        slices: 0,
+        knobs: false,
+    };
     for (let i = 0; i < argv.length; i++) {
         const v = argv[i + 1];
         switch (argv[i]) {
-            case "--fleet": o.fleet = v; i++; break;
-            case "--hosts": o.hosts = v.split(",").map(Number); i++; break;
-            case "--latency": o.latency = v.split(",").map(Number); i++; break;
-            case "--reps": o.reps = Number(v); i++; break;
-            case "--tools": o.tools = v.split(","); i++; break;
-            case "--pyinfra-max-n": o.pyinfraMaxN = Number(v); i++; break;
-            case "--ansible-max-n": o.ansibleMaxN = Number(v); i++; break;
-            case "--slices": o.slices = Number(v); i++; break;
-            case "--knobs": o.knobs = true; break;
-            default: throw new Error(`unknown option ${argv[i]}`);
+            case "--fleet":
+                o.fleet = v;
+                i++;
+                break;
+            case "--hosts":
+                o.hosts = v.split(",").map(Number);
+                i++;
+                break;
+            case "--latency":
+                o.latency = v.split(",").map(Number);
+                i++;
+                break;
+            case "--reps":
+                o.reps = Number(v);
+                i++;
+                break;
+            case "--tools":
+                o.tools = v.split(",");
+                i++;
+                break;
+            case "--pyinfra-max-n":
+                o.pyinfraMaxN = Number(v);
+                i++;
+                break;
+            case "--ansible-max-n":
+                o.ansibleMaxN = Number(v);
+                i++;
+                break;
+            case "--slices":
+                o.slices = Number(v);
+                i++;
+                break;
+            case "--knobs":
+                o.knobs = true;
+                break;
+            default:
+                throw new Error(`unknown option ${argv[i]}`);
         }
     }
     if (!o.fleet) throw new Error("--fleet DIR is required (bench/run.sh starts the fleet)");
@@ -134,30 +181,56 @@ function sh(script: string, what: string): string {
 class Fleet {
     readonly defaults: Record<string, string>;
 
-    constructor(readonly hosts: Host[], readonly keyFile: string) {
+    constructor(
+        readonly hosts: Host[],
+        readonly keyFile: string,
+    ) {
         // Every namespace starts from the same values: read them on one host before anything ran.
-        const out = sh(`ip netns exec ${hosts[0].ns} sysctl -n ${KEYS.join(" ")}`, "reading defaults").trim().split("\n");
+        const out = sh(`ip netns exec ${hosts[0].ns} sysctl -n ${KEYS.join(" ")}`, "reading defaults")
+            .trim()
+            .split("\n");
         this.defaults = Object.fromEntries(KEYS.map((k, i) => [k, out[i].trim()]));
-        for (const k of KEYS) if (this.defaults[k] === ENTRIES[k]) throw new Error(`${k} already is ${ENTRIES[k]} by default: pick another value`);
+        for (const k of KEYS)
+            if (this.defaults[k] === ENTRIES[k])
+                throw new Error(`${k} already is ${ENTRIES[k]} by default: pick another value`);
     }
 
     /** Back to a never-configured host: kernel defaults, no drop-in, no recorded values, no tool state. */
     reset(hosts: Host[]) {
         const pairs = KEYS.map((k) => `${k}=${this.defaults[k]}`).join(" ");
-        sh(hosts.map((h) => `ip netns exec ${h.ns} sysctl -q -w ${pairs} >/dev/null && rm -rf ${h.dir}/etc-sysctl.d/${DROPIN} ${h.dir}/etc-sysctl.d/.${DROPIN}.* ${h.dir}/etc-sysctl.d/${FLEET_DROPIN}-* ${h.dir}/etc-sysctl.d/.${FLEET_DROPIN}-* ${h.dir}/var-lib-kh/* ${h.dir}/run-lock/* ${h.dir}/root/.ansible ${h.dir}/tmp/*`).join(" && "), "resetting hosts");
+        sh(
+            hosts
+                .map(
+                    (h) =>
+                        `ip netns exec ${h.ns} sysctl -q -w ${pairs} >/dev/null && rm -rf ${h.dir}/etc-sysctl.d/${DROPIN} ${h.dir}/etc-sysctl.d/.${DROPIN}.* ${h.dir}/etc-sysctl.d/${FLEET_DROPIN}-* ${h.dir}/etc-sysctl.d/.${FLEET_DROPIN}-* ${h.dir}/var-lib-kh/* ${h.dir}/run-lock/* ${h.dir}/root/.ansible ${h.dir}/tmp/*`,
+                )
+                .join(" && "),
+            "resetting hosts",
+        );
     }
 
     drift(hosts: Host[]) {
-        sh(hosts.map((h) => `ip netns exec ${h.ns} sysctl -q -w ${DRIFT_KEY}=${this.defaults[DRIFT_KEY]}`).join(" && "), "drifting hosts");
+        sh(
+            hosts
+                .map((h) => `ip netns exec ${h.ns} sysctl -q -w ${DRIFT_KEY}=${this.defaults[DRIFT_KEY]}`)
+                .join(" && "),
+            "drifting hosts",
+        );
     }
 
     /** Hosts whose live values or drop-in do not hold every desired entry. */
     notApplied(hosts: Host[]): string[] {
         const bad: string[] = [];
         for (const h of hosts) {
-            const live = sh(`ip netns exec ${h.ns} sysctl -n ${KEYS.join(" ")}`, "reading values").trim().split("\n");
-            const file = existsSync(join(h.dir, "etc-sysctl.d", DROPIN)) ? readFileSync(join(h.dir, "etc-sysctl.d", DROPIN), "utf8") : "";
-            const persisted = new Map(file.split("\n").map((l) => l.split("=").map((s) => s.trim()) as [string, string]));
+            const live = sh(`ip netns exec ${h.ns} sysctl -n ${KEYS.join(" ")}`, "reading values")
+                .trim()
+                .split("\n");
+            const file = existsSync(join(h.dir, "etc-sysctl.d", DROPIN))
+                ? readFileSync(join(h.dir, "etc-sysctl.d", DROPIN), "utf8")
+                : "";
+            const persisted = new Map(
+                file.split("\n").map((l) => l.split("=").map((s) => s.trim()) as [string, string]),
+            );
             KEYS.forEach((k, i) => {
                 if (live[i].trim() !== ENTRIES[k]) bad.push(`${h.name}: ${k} live ${live[i].trim()}`);
                 else if (persisted.get(k) !== ENTRIES[k]) bad.push(`${h.name}: ${k} not persisted`);
@@ -197,7 +270,11 @@ class Proxy {
 
     async start(hosts: Host[], delayMs: number) {
         const maps = hosts.map((h) => `${h.port + PROXY_OFFSET}:${h.port}`);
-        const child = spawn(process.execPath, [...process.execArgv, join(BENCH, "delay-proxy.ts"), String(delayMs), ...maps], { stdio: ["pipe", "pipe", "inherit"] });
+        const child = spawn(
+            process.execPath,
+            [...process.execArgv, join(BENCH, "delay-proxy.ts"), String(delayMs), ...maps],
+            { stdio: ["pipe", "pipe", "inherit"] },
+        );
         this.child = child;
         await new Promise<void>((res, rej) => {
             child.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && res());
@@ -235,7 +312,13 @@ interface Tool {
 /** The tool command running now, ended with the bench on Ctrl-C or SIGTERM. */
 let current: ChildProcess | undefined;
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, logFile: string, cwd = OUT): Promise<{ code: number; out: string }> {
+function run(
+    cmd: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    logFile: string,
+    cwd = OUT,
+): Promise<{ code: number; out: string }> {
     return new Promise((res) => {
         // Its own process group, so the whole tool (pulumi and its plugins, ansible's workers) can be ended.
         const child = spawn(cmd, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"], detached: true });
@@ -268,7 +351,11 @@ class Ours implements Tool {
     private hosts: Host[] = [];
 
     /** precompiled: the program's tsc output folder, run with `typescript: false` (no ts-node compile). */
-    constructor(cliDir: string, private keyFile: string, precompiled?: string) {
+    constructor(
+        cliDir: string,
+        private keyFile: string,
+        precompiled?: string,
+    ) {
         this.dir = join(OUT, precompiled ? "pulumi-js" : "pulumi");
         this.env = {
             ...process.env,
@@ -303,11 +390,22 @@ class Ours implements Tool {
     }
 
     pulumi(args: string[], logFile: string, env: NodeJS.ProcessEnv = {}) {
-        return run("pulumi", ["--non-interactive", "--color", "never", "--stack", this.stack, ...args], { ...this.env, ...env }, logFile, this.dir);
+        return run(
+            "pulumi",
+            ["--non-interactive", "--color", "never", "--stack", this.stack, ...args],
+            { ...this.env, ...env },
+            logFile,
+            this.dir,
+        );
     }
 
     private async ok(args: string[], stdin?: string) {
-        const r = spawnSync("pulumi", ["--non-interactive", ...args], { cwd: this.dir, env: this.env, input: stdin, encoding: "utf8" });
+        const r = spawnSync("pulumi", ["--non-interactive", ...args], {
+            cwd: this.dir,
+            env: this.env,
+            input: stdin,
+            encoding: "utf8",
+        });
         if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")}: ${r.stdout}${r.stderr}`);
         return r.stdout;
     }
@@ -316,8 +414,12 @@ class Ours implements Tool {
         this.hosts = hosts;
         this.stack = `n${hosts.length}`;
         await this.ok(["stack", "init", this.stack]);
-        const cfg = (k: string, v: string, secret = false) => this.ok(["config", "set", "--stack", this.stack, secret ? "--secret" : "--plaintext", k], v);
-        await cfg("hosts", JSON.stringify(hosts.map((h) => ({ name: h.name, port: h.port + PROXY_OFFSET, hostKey: h.hostKey }))));
+        const cfg = (k: string, v: string, secret = false) =>
+            this.ok(["config", "set", "--stack", this.stack, secret ? "--secret" : "--plaintext", k], v);
+        await cfg(
+            "hosts",
+            JSON.stringify(hosts.map((h) => ({ name: h.name, port: h.port + PROXY_OFFSET, hostKey: h.hostKey }))),
+        );
         await cfg("entries", JSON.stringify(ENTRIES));
         await cfg("privateKey", readFileSync(this.keyFile, "utf8"), true);
         // The stack's checkpoint right after init: restoring it is "no state yet" for a first apply.
@@ -345,13 +447,24 @@ class Ours implements Tool {
         const t0 = Date.now();
         const r = await this.pulumi(args, logPath(what), { ...env, KH_TRACE_FILE: trace, KH_BENCH_MEM_FILE: mem });
         const t1 = Date.now();
-        const lines = existsSync(trace) ? readFileSync(trace, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { t: number; pid: number; host: string; op: string }) : [];
+        const lines = existsSync(trace)
+            ? readFileSync(trace, "utf8")
+                  .trim()
+                  .split("\n")
+                  .filter(Boolean)
+                  .map((l) => JSON.parse(l) as { t: number; pid: number; host: string; op: string })
+            : [];
         const perHost: Record<string, number> = {};
         for (const h of this.hosts) perHost[`127.0.0.1:${h.port + PROXY_OFFSET}`] = 0;
         for (const l of lines) perHost[l.host] = (perHost[l.host] ?? 0) + 1;
         const ops: Record<string, number> = {};
         for (const l of lines) ops[l.op] = (ops[l.op] ?? 0) + 1;
-        const memLines = existsSync(mem) ? readFileSync(mem, "utf8").trim().split("\n").filter((l) => /^\d+ /.test(l)) : [];
+        const memLines = existsSync(mem)
+            ? readFileSync(mem, "utf8")
+                  .trim()
+                  .split("\n")
+                  .filter((l) => /^\d+ /.test(l))
+            : [];
         const rssKb = memLines.map((l) => Number(l.split(" ")[0]));
         const ts = lines.map((l) => l.t);
         // Per provider process (pid): its commands, and on how many hosts. A provider process opens
@@ -386,7 +499,13 @@ class Ours implements Tool {
                 providerPeakMB: rssKb.length ? Math.max(...rssKb) / 1024 : undefined,
                 // Where the time goes: before the first remote command (CLI, program, engine, provider
                 // start, SSH handshakes), between the first and last, and after the last one.
-                timeline: ts.length ? { toFirstCmd: (Math.min(...ts) - t0) / 1000, cmdSpan: (Math.max(...ts) - Math.min(...ts)) / 1000, afterLastCmd: (t1 - Math.max(...ts)) / 1000 } : undefined,
+                timeline: ts.length
+                    ? {
+                          toFirstCmd: (Math.min(...ts) - t0) / 1000,
+                          cmdSpan: (Math.max(...ts) - Math.min(...ts)) / 1000,
+                          afterLastCmd: (t1 - Math.max(...ts)) / 1000,
+                      }
+                    : undefined,
             },
         };
     }
@@ -411,13 +530,22 @@ class Ours implements Tool {
         return this.up("noop", args, env, `knob-${variant}`);
     }
 
-    private async up(kind: "first" | "noop", args: string[], env: NodeJS.ProcessEnv = {}, what: string = kind): Promise<RunResult> {
+    private async up(
+        kind: "first" | "noop",
+        args: string[],
+        env: NodeJS.ProcessEnv = {},
+        what: string = kind,
+    ): Promise<RunResult> {
         const { r, extra } = await this.measured(["up", "--yes", ...args], `ours-${what}-n${this.hosts.length}`, env);
         const n = this.hosts.length;
         // The summary after the last "Resources:" line (progress lines also say "created").
         const summary = r.out.slice(r.out.lastIndexOf("Resources:"));
         const counts = [...summary.matchAll(/(\d+) (created|updated|deleted|replaced)/g)].map((m) => `${m[1]} ${m[2]}`);
-        const ok = r.code === 0 && (kind === "first" ? counts.join(",") === `${n + 1} created` : counts.length === 0 && new RegExp(`${n + 1} unchanged`).test(summary));
+        const ok =
+            r.code === 0 &&
+            (kind === "first"
+                ? counts.join(",") === `${n + 1} created`
+                : counts.length === 0 && new RegExp(`${n + 1} unchanged`).test(summary));
         return { ok, detail: r.code === 0 ? counts.join(", ") || "no changes" : r.out.slice(-2000), extra };
     }
 
@@ -426,8 +554,16 @@ class Ours implements Tool {
      * the time goes: CLI start, provider processes, remote commands, the TypeScript program, the end.
      */
     async profile(kind: ProfileKind): Promise<Record<string, number>> {
-        const args = { noop: ["up", "--yes", "--skip-preview"], "noop-up": ["up", "--yes"], plan: ["preview", "--refresh"], preview: ["preview"] }[kind];
-        const { r, extra } = await this.measured([...args, "--parallel", this.parallel(), "--logtostderr", "-v=9", "--logflow"], `ours-profile-${kind}-n${this.hosts.length}`);
+        const args = {
+            noop: ["up", "--yes", "--skip-preview"],
+            "noop-up": ["up", "--yes"],
+            plan: ["preview", "--refresh"],
+            preview: ["preview"],
+        }[kind];
+        const { r, extra } = await this.measured(
+            [...args, "--parallel", this.parallel(), "--logtostderr", "-v=9", "--logflow"],
+            `ours-profile-${kind}-n${this.hosts.length}`,
+        );
         const t0 = (extra as { t0: number }).t0;
         const events: Array<{ t: number; msg: string }> = [];
         for (const line of r.out.split("\n")) {
@@ -465,12 +601,21 @@ class Ours implements Tool {
 
     async plan(drifted: number, refresh = true): Promise<RunResult> {
         const args = refresh ? ["preview", "--refresh", "--diff"] : ["preview", "--diff"];
-        const { r, extra } = await this.measured([...args, "--parallel", this.parallel()], `ours-${refresh ? "plan" : "preview"}-n${this.hosts.length}`);
+        const { r, extra } = await this.measured(
+            [...args, "--parallel", this.parallel()],
+            `ours-${refresh ? "plan" : "preview"}-n${this.hosts.length}`,
+        );
         const m = /~ (\d+) to update/.exec(r.out);
         const upd = m ? Number(m[1]) : 0;
         // The plan must name the drifted key with the value found and the one wanted.
-        const shows = r.out.includes(`"${DRIFT_KEY}": "60" => "15"`) || new RegExp(`${DRIFT_KEY.replace(/\./g, "\\.")}.*60.*=>.*15`).test(r.out);
-        return { ok: r.code === 0 && upd === drifted && shows, detail: r.code === 0 ? `${upd} to update` : r.out.slice(-2000), extra };
+        const shows =
+            r.out.includes(`"${DRIFT_KEY}": "60" => "15"`) ||
+            new RegExp(`${DRIFT_KEY.replace(/\./g, "\\.")}.*60.*=>.*15`).test(r.out);
+        return {
+            ok: r.code === 0 && upd === drifted && shows,
+            detail: r.code === 0 ? `${upd} to update` : r.out.slice(-2000),
+            extra,
+        };
     }
 }
 
@@ -486,9 +631,21 @@ class Ansible implements Tool {
         this.hosts = hosts;
         rmSync(this.dir, { recursive: true, force: true });
         mkdirSync(this.dir, { recursive: true });
-        const inv = ["[fleet]", ...hosts.map((h) => `${h.name} ansible_host=127.0.0.1 ansible_port=${h.port + PROXY_OFFSET}`), "", "[fleet:vars]", "ansible_user=root", `ansible_ssh_private_key_file=${this.keyFile}`, "ansible_python_interpreter=/usr/bin/python3", ""];
+        const inv = [
+            "[fleet]",
+            ...hosts.map((h) => `${h.name} ansible_host=127.0.0.1 ansible_port=${h.port + PROXY_OFFSET}`),
+            "",
+            "[fleet:vars]",
+            "ansible_user=root",
+            `ansible_ssh_private_key_file=${this.keyFile}`,
+            "ansible_python_interpreter=/usr/bin/python3",
+            "",
+        ];
         writeFileSync(join(this.dir, "inventory.ini"), inv.join("\n"));
-        writeFileSync(join(this.dir, "known_hosts"), hosts.map((h) => `[127.0.0.1]:${h.port + PROXY_OFFSET} ${h.hostKey}\n`).join(""));
+        writeFileSync(
+            join(this.dir, "known_hosts"),
+            hosts.map((h) => `[127.0.0.1]:${h.port + PROXY_OFFSET} ${h.hostKey}\n`).join(""),
+        );
         writeFileSync(join(this.dir, "vars.json"), JSON.stringify({ sysctl_entries: ENTRIES }));
         // forks >= N, pipelining (one SSH command per module run), ControlPersist (one SSH
         // connection per host, shared by all tasks), host keys checked against our known_hosts.
@@ -519,12 +676,29 @@ class Ansible implements Tool {
         // new `pulumi` process does; the masters are closed afterwards.
         const cp = join(this.dir, `cp-${logSeq + 1}`);
         mkdirSync(cp, { recursive: true });
-        const env = { ...process.env, ANSIBLE_CONFIG: join(this.dir, "ansible.cfg"), ANSIBLE_HOME: join(this.dir, "home"), ANSIBLE_SSH_CONTROL_PATH_DIR: cp, ANSIBLE_NOCOLOR: "1", ANSIBLE_FORCE_COLOR: "0" };
-        const r = await run("ansible-playbook", [join(BENCH, "ansible", "sysctl.yml"), "-e", `@${join(this.dir, "vars.json")}`, ...extraArgs], env, logPath(what), this.dir);
-        sh(`for s in ${cp}/*; do [ -S "$s" ] && ssh -o ControlPath="$s" -O exit 127.0.0.1 2>/dev/null; done; rm -rf ${cp}`, "closing Ansible's SSH masters");
+        const env = {
+            ...process.env,
+            ANSIBLE_CONFIG: join(this.dir, "ansible.cfg"),
+            ANSIBLE_HOME: join(this.dir, "home"),
+            ANSIBLE_SSH_CONTROL_PATH_DIR: cp,
+            ANSIBLE_NOCOLOR: "1",
+            ANSIBLE_FORCE_COLOR: "0",
+        };
+        const r = await run(
+            "ansible-playbook",
+            [join(BENCH, "ansible", "sysctl.yml"), "-e", `@${join(this.dir, "vars.json")}`, ...extraArgs],
+            env,
+            logPath(what),
+            this.dir,
+        );
+        sh(
+            `for s in ${cp}/*; do [ -S "$s" ] && ssh -o ControlPath="$s" -O exit 127.0.0.1 2>/dev/null; done; rm -rf ${cp}`,
+            "closing Ansible's SSH masters",
+        );
         // PLAY RECAP: host : ok=30 changed=30 unreachable=0 failed=0 ...
         const recap = new Map<string, { changed: number; bad: number }>();
-        for (const m of r.out.matchAll(/^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/gm)) recap.set(m[1], { changed: Number(m[2]), bad: Number(m[3]) + Number(m[4]) });
+        for (const m of r.out.matchAll(/^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/gm))
+            recap.set(m[1], { changed: Number(m[2]), bad: Number(m[3]) + Number(m[4]) });
         return { r, recap };
     }
 
@@ -534,14 +708,27 @@ class Ansible implements Tool {
         const items = new Map<string, number>();
         for (const m of r.out.matchAll(/^changed: \[(\S+)\] => \(item=/gm)) items.set(m[1], (items.get(m[1]) ?? 0) + 1);
         const want = kind === "first" ? KEYS.length : 0;
-        const ok = r.code === 0 && recap.size === this.hosts.length && [...recap.values()].every((v) => v.bad === 0) && this.hosts.every((h) => (items.get(h.name) ?? 0) === want);
-        return { ok, detail: `keys changed per host: ${[...new Set(this.hosts.map((h) => items.get(h.name) ?? 0))].join("/")}` + (ok ? "" : "\n" + r.out.slice(-2000)) };
+        const ok =
+            r.code === 0 &&
+            recap.size === this.hosts.length &&
+            [...recap.values()].every((v) => v.bad === 0) &&
+            this.hosts.every((h) => (items.get(h.name) ?? 0) === want);
+        return {
+            ok,
+            detail:
+                `keys changed per host: ${[...new Set(this.hosts.map((h) => items.get(h.name) ?? 0))].join("/")}` +
+                (ok ? "" : "\n" + r.out.slice(-2000)),
+        };
     }
 
     async plan(drifted: number): Promise<RunResult> {
         const { r, recap } = await this.playbook(["--check", "--diff"], `ansible-plan-n${this.hosts.length}`);
         const hostsChanged = [...recap.values()].filter((v) => v.changed > 0).length;
-        const ok = r.code === 0 && recap.size === this.hosts.length && hostsChanged === drifted && [...recap.values()].every((v) => v.bad === 0);
+        const ok =
+            r.code === 0 &&
+            recap.size === this.hosts.length &&
+            hostsChanged === drifted &&
+            [...recap.values()].every((v) => v.bad === 0);
         return { ok, detail: `${hostsChanged} hosts would change` + (ok ? "" : "\n" + r.out.slice(-2000)) };
     }
 }
@@ -558,19 +745,42 @@ class Pyinfra implements Tool {
         this.hosts = hosts;
         rmSync(this.dir, { recursive: true, force: true });
         mkdirSync(this.dir, { recursive: true });
-        writeFileSync(join(this.dir, "known_hosts"), hosts.map((h) => `[127.0.0.1]:${h.port + PROXY_OFFSET} ${h.hostKey}\n`).join(""));
+        writeFileSync(
+            join(this.dir, "known_hosts"),
+            hosts.map((h) => `[127.0.0.1]:${h.port + PROXY_OFFSET} ${h.hostKey}\n`).join(""),
+        );
         writeFileSync(join(this.dir, "entries.json"), JSON.stringify(ENTRIES));
         const data = (h: Host) =>
             `{"ssh_hostname": "127.0.0.1", "ssh_port": ${h.port + PROXY_OFFSET}, "ssh_user": "root", "ssh_key": ${JSON.stringify(this.keyFile)}, ` +
             `"ssh_known_hosts_file": ${JSON.stringify(join(this.dir, "known_hosts"))}, "ssh_strict_host_key_checking": "yes"}`;
-        writeFileSync(join(this.dir, "inventory.py"), `fleet = [\n${hosts.map((h) => `    (${JSON.stringify(h.name)}, ${data(h)}),`).join("\n")}\n]\n`);
+        writeFileSync(
+            join(this.dir, "inventory.py"),
+            `fleet = [\n${hosts.map((h) => `    (${JSON.stringify(h.name)}, ${data(h)}),`).join("\n")}\n]\n`,
+        );
     }
 
     resetState() {}
 
     private pyinfra(extraArgs: string[], what: string) {
-        const env = { ...process.env, KH_BENCH_ENTRIES: join(this.dir, "entries.json"), PYINFRA_PROGRESS: "off", NO_COLOR: "1" };
-        return run(join(VENV, "bin", "pyinfra"), [...extraArgs, "--parallel", String(Math.max(this.hosts.length, 1)), join(this.dir, "inventory.py"), join(BENCH, "pyinfra", "deploy.py")], env, logPath(what), this.dir);
+        const env = {
+            ...process.env,
+            KH_BENCH_ENTRIES: join(this.dir, "entries.json"),
+            PYINFRA_PROGRESS: "off",
+            NO_COLOR: "1",
+        };
+        return run(
+            join(VENV, "bin", "pyinfra"),
+            [
+                ...extraArgs,
+                "--parallel",
+                String(Math.max(this.hosts.length, 1)),
+                join(this.dir, "inventory.py"),
+                join(BENCH, "pyinfra", "deploy.py"),
+            ],
+            env,
+            logPath(what),
+            this.dir,
+        );
     }
 
     async apply(kind: "first" | "noop"): Promise<RunResult> {
@@ -580,16 +790,27 @@ class Pyinfra implements Tool {
         const m = /Grand total\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)/.exec(r.out);
         const [total, success, error, same] = m ? m.slice(1).map((x) => (x === "-" ? 0 : Number(x))) : [0, 0, -1, 0];
         const want = this.hosts.length * KEYS.length;
-        const ok = r.code === 0 && total === want && error === 0 && (kind === "first" ? success === want : same === want);
-        return { ok, detail: `${success} changed, ${same} unchanged, ${error} errors` + (ok ? "" : "\n" + r.out.slice(-2000)) };
+        const ok =
+            r.code === 0 && total === want && error === 0 && (kind === "first" ? success === want : same === want);
+        return {
+            ok,
+            detail: `${success} changed, ${same} unchanged, ${error} errors` + (ok ? "" : "\n" + r.out.slice(-2000)),
+        };
     }
 
     async plan(drifted: number): Promise<RunResult> {
         const r = await this.pyinfra(["--dry", "--diff"], `pyinfra-plan-n${this.hosts.length}`);
         // "Detected changes" table: per operation, how many hosts it would change.
-        const rows = [...r.out.matchAll(/^\s*sysctl (\S+)\s+(\d+|-)/gm)].map((m) => ({ key: m[1], hosts: m[2] === "-" ? 0 : Number(m[2]) }));
+        const rows = [...r.out.matchAll(/^\s*sysctl (\S+)\s+(\d+|-)/gm)].map((m) => ({
+            key: m[1],
+            hosts: m[2] === "-" ? 0 : Number(m[2]),
+        }));
         const drift = rows.find((x) => x.key === DRIFT_KEY)?.hosts ?? 0;
-        const ok = r.code === 0 && rows.length === KEYS.length && drift === drifted && rows.every((x) => x.key === DRIFT_KEY || x.hosts === 0);
+        const ok =
+            r.code === 0 &&
+            rows.length === KEYS.length &&
+            drift === drifted &&
+            rows.every((x) => x.key === DRIFT_KEY || x.hosts === 0);
         return { ok, detail: `${drift} hosts would change` + (ok ? "" : "\n" + r.out.slice(-2000)) };
     }
 }
@@ -598,7 +819,13 @@ class Pyinfra implements Tool {
 // Many stacks against one big stack: examples/fleet's Automation API driver over ours' hosts, split
 // into K slices (K stacks at once), or one slice of all N. Each layout manages its own drop-in
 // (91-fleet-K.conf) with the bench's entries, so the two layouts and the bench stack never share a file.
-async function fleetStacks(cliDir: string, hosts: Host[], keyFile: string, k: number, phase: "setup" | "noop"): Promise<RunResult> {
+async function fleetStacks(
+    cliDir: string,
+    hosts: Host[],
+    keyFile: string,
+    k: number,
+    phase: "setup" | "noop",
+): Promise<RunResult> {
     const n = hosts.length;
     const dir = join(OUT, "fleet", `n${n}-k${k}`);
     if (phase === "setup") {
@@ -608,10 +835,21 @@ async function fleetStacks(cliDir: string, hosts: Host[], keyFile: string, k: nu
     const slices: Record<string, Array<{ name: string; host: string; port: number; hostKey: string }>> = {};
     for (let i = 0; i < k; i++) {
         const part = hosts.slice(Math.floor((i * n) / k), Math.floor(((i + 1) * n) / k));
-        slices[`s${i + 1}`] = part.map((h) => ({ name: h.name, host: "127.0.0.1", port: h.port + PROXY_OFFSET, hostKey: h.hostKey }));
+        slices[`s${i + 1}`] = part.map((h) => ({
+            name: h.name,
+            host: "127.0.0.1",
+            port: h.port + PROXY_OFFSET,
+            hostKey: h.hostKey,
+        }));
     }
     const inventory = join(dir, "inventory.json");
-    writeFileSync(inventory, JSON.stringify({ settings: { privateKeyPath: keyFile, sysctl: { file: `${FLEET_DROPIN}-${k}.conf`, entries: ENTRIES } }, slices }));
+    writeFileSync(
+        inventory,
+        JSON.stringify({
+            settings: { privateKeyPath: keyFile, sysctl: { file: `${FLEET_DROPIN}-${k}.conf`, entries: ENTRIES } },
+            slices,
+        }),
+    );
     const trace = join(OUT, "tmp", "trace.jsonl");
     const mem = join(OUT, "tmp", "mem.txt");
     rmSync(trace, { force: true });
@@ -628,8 +866,26 @@ async function fleetStacks(cliDir: string, hosts: Host[], keyFile: string, k: nu
         KH_BENCH_MEM_FILE: mem,
     };
     const driver = join(ROOT, "examples", "fleet", "driver.ts");
-    const args = [driver, "up", "--inventory", inventory, "--state", join(dir, "state"), "--stacks", String(k), "--plugin-dir", join(BENCH, "plugin"), "--json"];
-    const r = await run(join(ROOT, "node_modules", ".bin", "tsx"), args, env, logPath(`ours-fleet-${phase}-k${k}-n${n}`), ROOT);
+    const args = [
+        driver,
+        "up",
+        "--inventory",
+        inventory,
+        "--state",
+        join(dir, "state"),
+        "--stacks",
+        String(k),
+        "--plugin-dir",
+        join(BENCH, "plugin"),
+        "--json",
+    ];
+    const r = await run(
+        join(ROOT, "node_modules", ".bin", "tsx"),
+        args,
+        env,
+        logPath(`ours-fleet-${phase}-k${k}-n${n}`),
+        ROOT,
+    );
     let summary: { ok: boolean; changes: Record<string, number> } | undefined;
     try {
         summary = JSON.parse(r.out.slice(r.out.indexOf("{\n"), r.out.lastIndexOf("}") + 1));
@@ -638,12 +894,31 @@ async function fleetStacks(cliDir: string, hosts: Host[], keyFile: string, k: nu
     }
     const want = phase === "setup" ? { create: n + k } : { same: n + k };
     const ok = r.code === 0 && !!summary?.ok && JSON.stringify(summary.changes) === JSON.stringify(want);
-    const lines = existsSync(trace) ? readFileSync(trace, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { host: string }) : [];
+    const lines = existsSync(trace)
+        ? readFileSync(trace, "utf8")
+              .trim()
+              .split("\n")
+              .filter(Boolean)
+              .map((l) => JSON.parse(l) as { host: string })
+        : [];
     const perHost = hosts.map((h) => lines.filter((l) => l.host === `127.0.0.1:${h.port + PROXY_OFFSET}`).length);
-    const rssKb = existsSync(mem) ? readFileSync(mem, "utf8").trim().split("\n").filter((l) => /^\d+ /.test(l)).map((l) => Number(l.split(" ")[0])) : [];
+    const rssKb = existsSync(mem)
+        ? readFileSync(mem, "utf8")
+              .trim()
+              .split("\n")
+              .filter((l) => /^\d+ /.test(l))
+              .map((l) => Number(l.split(" ")[0]))
+        : [];
     return {
         ok,
-        detail: `${k} stack(s): ${summary ? Object.entries(summary.changes).map(([c, x]) => `${x} ${c}`).join(", ") : "no summary"}` + (ok ? "" : "\n" + r.out.slice(-2000)),
+        detail:
+            `${k} stack(s): ${
+                summary
+                    ? Object.entries(summary.changes)
+                          .map(([c, x]) => `${x} ${c}`)
+                          .join(", ")
+                    : "no summary"
+            }` + (ok ? "" : "\n" + r.out.slice(-2000)),
         extra: {
             traceCmds: perHost,
             slices: k,
@@ -661,13 +936,34 @@ async function fleetStacks(cliDir: string, hosts: Host[], keyFile: string, k: nu
 async function opensshFloor(hosts: Host[], keyFile: string): Promise<number> {
     const knownHosts = join(OUT, "tmp", "known_hosts");
     writeFileSync(knownHosts, hosts.map((h) => `[127.0.0.1]:${h.port + PROXY_OFFSET} ${h.hostKey}\n`).join(""));
-    const opts = ["-F", "/dev/null", "-i", keyFile, "-o", "IdentitiesOnly=yes", "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "ControlMaster=no", "-o", "ControlPath=none"];
+    const opts = [
+        "-F",
+        "/dev/null",
+        "-i",
+        keyFile,
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        `UserKnownHostsFile=${knownHosts}`,
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "ControlMaster=no",
+        "-o",
+        "ControlPath=none",
+    ];
     const t0 = performance.now();
     const results = await Promise.all(
         hosts.map(
             (h) =>
                 new Promise<{ code: number; err: string }>((res) => {
-                    const c = spawn("ssh", [...opts, "-p", String(h.port + PROXY_OFFSET), "root@127.0.0.1", `sysctl -n ${KEYS.join(" ")}`], { stdio: ["ignore", "ignore", "pipe"] });
+                    const c = spawn(
+                        "ssh",
+                        [...opts, "-p", String(h.port + PROXY_OFFSET), "root@127.0.0.1", `sysctl -n ${KEYS.join(" ")}`],
+                        { stdio: ["ignore", "ignore", "pipe"] },
+                    );
                     let err = "";
                     c.stderr.on("data", (d) => (err += d));
                     c.on("close", (code) => res({ code: code ?? 1, err }));
@@ -684,19 +980,33 @@ async function opensshFloor(hosts: Host[], keyFile: string): Promise<number> {
 // The floor: the provider's own SSH code (dist/provider), no engine: every host at once, one
 // connection (handshake included) and one command each, timed inside this process.
 async function floor(hosts: Host[], keyFile: string, script: "observe" | "apply"): Promise<number> {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+     
     const host = require(join(ROOT, "dist/provider/resources/sysctl/host.js"));
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+     
     const { pool } = require(join(ROOT, "dist/provider/ssh/pool.js"));
     const privateKey = readFileSync(keyFile, "utf8");
-    const conn = (h: Host) => ({ host: "127.0.0.1", port: h.port + PROXY_OFFSET, user: "root", privateKey, hostKey: h.hostKey, dialErrorLimit: 3, perDialTimeout: 30, insecureIgnoreHostKey: false });
+    const conn = (h: Host) => ({
+        host: "127.0.0.1",
+        port: h.port + PROXY_OFFSET,
+        user: "root",
+        privateKey,
+        hostKey: h.hostKey,
+        dialErrorLimit: 3,
+        perDialTimeout: 30,
+        insecureIgnoreHostKey: false,
+    });
     const content = KEYS.map((k) => `${k} = ${ENTRIES[k]}`).join("\n") + "\n";
     const t0 = performance.now();
     await Promise.all(
         hosts.map((h) =>
             script === "observe"
                 ? host.observeSysctl(conn(h), DROPIN, KEYS)
-                : host.applySysctl(conn(h), { file: DROPIN, content, sets: KEYS.map((k) => ({ key: k, value: ENTRIES[k] })), keys: KEYS }),
+                : host.applySysctl(conn(h), {
+                      file: DROPIN,
+                      content,
+                      sets: KEYS.map((k) => ({ key: k, value: ENTRIES[k] })),
+                      keys: KEYS,
+                  }),
         ),
     );
     const t = (performance.now() - t0) / 1000;
@@ -729,10 +1039,12 @@ async function main() {
     const fleetHosts = JSON.parse(readFileSync(join(o.fleet, "fleet.json"), "utf8")) as Host[];
     const keyFile = join(o.fleet, "client_key");
     // Tool k's hosts start after the hosts of the tools before it (each capped by its --*-max-n).
-    const cap = (t: string) => Math.min(Math.max(...o.hosts), t === "ansible" ? o.ansibleMaxN : t === "pyinfra" ? o.pyinfraMaxN : Infinity);
+    const cap = (t: string) =>
+        Math.min(Math.max(...o.hosts), t === "ansible" ? o.ansibleMaxN : t === "pyinfra" ? o.pyinfraMaxN : Infinity);
     const offsets = o.tools.map((_, k) => o.tools.slice(0, k).reduce((a, t) => a + cap(t), 0));
     const needed = o.tools.reduce((a, t) => a + cap(t), 0);
-    if (needed > fleetHosts.length) throw new Error(`the fleet has ${fleetHosts.length} hosts; the tools need ${needed}`);
+    if (needed > fleetHosts.length)
+        throw new Error(`the fleet has ${fleetHosts.length} hosts; the tools need ${needed}`);
     mkdirSync(join(OUT, "logs"), { recursive: true });
     mkdirSync(join(OUT, "tmp"), { recursive: true });
     rmSync(join(OUT, "logs"), { recursive: true, force: true });
@@ -744,7 +1056,15 @@ async function main() {
     const fixed: Array<{ what: string; wall: number }> = [];
     const profiles: Array<Record<string, number | string>> = [];
     const resultsFile = join(OUT, "results.json");
-    const save = () => writeFileSync(resultsFile, JSON.stringify({ opts: o, samples, floors, fixed, profiles, defaults: fleet.defaults, entries: ENTRIES }, null, 1));
+    const save = () =>
+        writeFileSync(
+            resultsFile,
+            JSON.stringify(
+                { opts: o, samples, floors, fixed, profiles, defaults: fleet.defaults, entries: ENTRIES },
+                null,
+                1,
+            ),
+        );
     const proxy = new Proxy();
     const cleanup = () => {
         if (current?.pid) {
@@ -756,8 +1076,14 @@ async function main() {
         }
         void proxy.stop();
     };
-    process.on("SIGINT", () => { cleanup(); process.exit(130); });
-    process.on("SIGTERM", () => { cleanup(); process.exit(143); });
+    process.on("SIGINT", () => {
+        cleanup();
+        process.exit(130);
+    });
+    process.on("SIGTERM", () => {
+        cleanup();
+        process.exit(143);
+    });
 
     // Fixed costs of ours that do not depend on hosts: CLI start, and a no-op `up` of a stack
     // with no resources (CLI + language host + TypeScript program + engine + state write).
@@ -778,14 +1104,20 @@ async function main() {
         // The same with the program precompiled by tsc (`typescript: false`): the ts-node compile's share.
         const js = join(OUT, "program-js");
         rmSync(js, { recursive: true, force: true });
-        sh(`cd ${ROOT} && npx tsc --outDir ${js} --rootDir ${ROOT} --module commonjs --target ES2020 --moduleResolution node --esModuleInterop --skipLibCheck --strict bench/program/index.ts`, "compiling the bench program");
+        sh(
+            `cd ${ROOT} && npx tsc --outDir ${js} --rootDir ${ROOT} --module commonjs --target ES2020 --moduleResolution node --esModuleInterop --skipLibCheck --strict bench/program/index.ts`,
+            "compiling the bench program",
+        );
         const pre = new Ours(cliDir, keyFile, join(js, "bench", "program"));
         await pre.prepare([]);
         for (let r = 0; r < o.reps; r++) {
             const t = performance.now();
             const res = await pre.pulumi(["up", "--yes", "--skip-preview"], logPath("ours-empty-up-js"));
             if (res.code !== 0) throw new Error(`empty stack up (precompiled) failed: ${res.out}`);
-            fixed.push({ what: "pulumi up, stack with no resources, program precompiled", wall: (performance.now() - t) / 1000 });
+            fixed.push({
+                what: "pulumi up, stack with no resources, program precompiled",
+                wall: (performance.now() - t) / 1000,
+            });
         }
     }
 
@@ -793,7 +1125,9 @@ async function main() {
     // runs can alternate within each repetition: this machine's load drifts (other people's VMs),
     // and alternating gives every tool the same share of quiet and busy minutes.
     // The headline configuration (largest N, highest latency) first, so a run cut short still has it.
-    const configs = [...o.hosts].sort((a, b) => b - a).flatMap((n) => [...o.latency].sort((a, b) => b - a).map((latency) => ({ n, latency })));
+    const configs = [...o.hosts]
+        .sort((a, b) => b - a)
+        .flatMap((n) => [...o.latency].sort((a, b) => b - a).map((latency) => ({ n, latency })));
     for (const { n, latency } of configs) {
         await proxy.start(fleetHosts, latency);
         log(`N=${n}, latency ${latency} ms each way`);
@@ -801,12 +1135,25 @@ async function main() {
             if (t === "pyinfra" && n > o.pyinfraMaxN) return [];
             if (t === "ansible" && n > o.ansibleMaxN) return [];
             const hosts = fleetHosts.slice(offsets[k], offsets[k] + n);
-            const tool = t === "ours" ? new Ours(cliDir, keyFile) : t === "ansible" ? new Ansible(keyFile) : t === "pyinfra" ? new Pyinfra(keyFile) : undefined;
+            const tool =
+                t === "ours"
+                    ? new Ours(cliDir, keyFile)
+                    : t === "ansible"
+                      ? new Ansible(keyFile)
+                      : t === "pyinfra"
+                        ? new Pyinfra(keyFile)
+                        : undefined;
             if (!tool) throw new Error(`unknown tool ${t}`);
             return [{ tool, hosts, drifted: hosts.slice(0, Math.max(1, Math.ceil(n / 10))) }];
         });
         for (const t of tools) await t.tool.prepare(t.hosts);
-        const measure = async ({ tool, hosts }: { tool: Tool; hosts: Host[] }, scenario: Sample["scenario"], rep: number, fn: () => Promise<RunResult>, variant?: string) => {
+        const measure = async (
+            { tool, hosts }: { tool: Tool; hosts: Host[] },
+            scenario: Sample["scenario"],
+            rep: number,
+            fn: () => Promise<RunResult>,
+            variant?: string,
+        ) => {
             const marks = fleet.logMarks(hosts);
             const t0 = performance.now();
             const res = await fn();
@@ -815,9 +1162,24 @@ async function main() {
             const { detail, extra } = res;
             const counts = { sshdCmds: c.cmds, sshdConns: c.conns };
             const load = loadavg()[0];
-            samples.push({ tool: tool.name, scenario, variant, n, latency, rep, wall, ok: res.ok, detail, ...counts, extra, load });
+            samples.push({
+                tool: tool.name,
+                scenario,
+                variant,
+                n,
+                latency,
+                rep,
+                wall,
+                ok: res.ok,
+                detail,
+                ...counts,
+                extra,
+                load,
+            });
             save();
-            log(`${tool.name.padEnd(8)} N=${n} ${latency}ms ${scenario.padEnd(5)}${variant ? ` [${variant}]` : ""} #${rep + 1}: ${wall.toFixed(2)} s ${res.ok ? "ok" : "WRONG"} (${res.detail.split("\n")[0]}; ${Math.max(...c.cmds)} cmds/host)`);
+            log(
+                `${tool.name.padEnd(8)} N=${n} ${latency}ms ${scenario.padEnd(5)}${variant ? ` [${variant}]` : ""} #${rep + 1}: ${wall.toFixed(2)} s ${res.ok ? "ok" : "WRONG"} (${res.detail.split("\n")[0]}; ${Math.max(...c.cmds)} cmds/host)`,
+            );
             if (!res.ok) log(res.detail);
             return res;
         };
@@ -836,7 +1198,9 @@ async function main() {
                 const bad = fleet.notApplied(t.hosts);
                 if (bad.length) {
                     samples[samples.length - 1].ok = false;
-                    log(`${t.tool.name}: after the first apply ${bad.length} values are not in force, e.g. ${bad.slice(0, 3).join("; ")}`);
+                    log(
+                        `${t.tool.name}: after the first apply ${bad.length} values are not in force, e.g. ${bad.slice(0, 3).join("; ")}`,
+                    );
                 }
             }
         }
@@ -848,9 +1212,13 @@ async function main() {
         }
         if (ours && oursT && o.knobs) {
             const knobs: Knob[] = ["skip-checkpoints", "parallel-default", "skip-checkpoints+preview"];
-            for (let r = 0; r < o.reps; r++) for (const v of knobs) await measure(oursT, v.endsWith("+preview") ? "noop-up" : "noop", r, () => ours.knob(v), v);
+            for (let r = 0; r < o.reps; r++)
+                for (const v of knobs)
+                    await measure(oursT, v.endsWith("+preview") ? "noop-up" : "noop", r, () => ours.knob(v), v);
         }
-        if (ours) for (const kind of ["noop", "noop-up"] as const) profiles.push({ n, latency, kind, ...(await ours.profile(kind)) });
+        if (ours)
+            for (const kind of ["noop", "noop-up"] as const)
+                profiles.push({ n, latency, kind, ...(await ours.profile(kind)) });
         if (oursT && o.slices > 1 && n >= o.slices) {
             // Both layouts created once (checked, not timed), then their no-op runs alternate.
             for (const k of [1, o.slices]) {
@@ -859,7 +1227,9 @@ async function main() {
             }
             for (let r = 0; r < o.reps; r++) {
                 await measure(oursT, "onestack", r, () => fleetStacks(cliDir, oursT.hosts, keyFile, 1, "noop"));
-                await measure(oursT, "manystacks", r, () => fleetStacks(cliDir, oursT.hosts, keyFile, o.slices, "noop"));
+                await measure(oursT, "manystacks", r, () =>
+                    fleetStacks(cliDir, oursT.hosts, keyFile, o.slices, "noop"),
+                );
             }
         }
         for (const t of tools) fleet.drift(t.drifted);
@@ -867,7 +1237,9 @@ async function main() {
             for (const t of tools) await measure(t, "plan", r, () => t.tool.plan(t.drifted.length));
             if (ours && oursT) await measure(oursT, "preview", r, () => ours.plan(oursT.drifted.length, false));
         }
-        if (ours) for (const kind of ["plan", "preview"] as const) profiles.push({ n, latency, kind, ...(await ours.profile(kind)) });
+        if (ours)
+            for (const kind of ["plan", "preview"] as const)
+                profiles.push({ n, latency, kind, ...(await ours.profile(kind)) });
         save();
         for (const t of tools) fleet.reset(t.hosts);
         await proxy.stop();

@@ -17,7 +17,7 @@ async function main() {
     const hosts = (JSON.parse(readFileSync(join(dir, "fleet.json"), "utf8")) as Array<{ port: number; hostKey: string }>).slice(0, cap + 1);
     if (hosts.length < cap + 1) throw new Error(`need ${cap + 1} hosts`);
     // The built provider (npm run build), as bench.ts's floor uses it.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+     
     const { SshPool } = require(join(ROOT, "dist/provider/ssh/pool.js"));
     const pool = new SshPool(cap);
     const privateKey = readFileSync(join(dir, "client_key"), "utf8");

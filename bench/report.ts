@@ -64,7 +64,15 @@ const SCEN: Record<string, string> = {
 };
 const SCENARIOS = Object.keys(SCEN);
 /** Engine phases that each read every host: plain up = preview + update; preview --refresh = refresh + preview. */
-const PHASES: Record<string, number> = { first: 1, noop: 1, "noop-up": 2, plan: 2, preview: 1, onestack: 1, manystacks: 1 };
+const PHASES: Record<string, number> = {
+    first: 1,
+    noop: 1,
+    "noop-up": 2,
+    plan: 2,
+    preview: 1,
+    onestack: 1,
+    manystacks: 1,
+};
 /** The peer run a row of ours is compared with: the peers have one apply and one check mode. */
 const PEER_OF: Record<string, string> = { "noop-up": "noop", preview: "plan", onestack: "noop", manystacks: "noop" };
 const TOOL: Record<string, string> = { ours: "ours", ansible: "Ansible", pyinfra: "pyinfra" };
@@ -108,9 +116,24 @@ const tools = res.opts.tools.filter((t) => res.samples.some((s) => s.tool === t)
 const rows: Row[] = [];
 for (const [n, latency] of configs) {
     for (const scenario of SCENARIOS) {
-        const row: Row = { n, latency, scenario, wall: {}, runs: {}, wrong: {}, floor: NaN, openssh: NaN, cmds: {}, conns: {}, pids: "–", procs: "–", traceMax: NaN, rssMB: NaN };
+        const row: Row = {
+            n,
+            latency,
+            scenario,
+            wall: {},
+            runs: {},
+            wrong: {},
+            floor: NaN,
+            openssh: NaN,
+            cmds: {},
+            conns: {},
+            pids: "–",
+            procs: "–",
+            traceMax: NaN,
+            rssMB: NaN,
+        };
         for (const t of tools) {
-            const ss = pick(t, t === "ours" ? scenario : PEER_OF[scenario] ?? scenario, n, latency);
+            const ss = pick(t, t === "ours" ? scenario : (PEER_OF[scenario] ?? scenario), n, latency);
             if (!ss.length) continue;
             row.wall[t] = median(ss.map((s) => s.wall));
             row.runs[t] = ss.length;
@@ -123,12 +146,21 @@ for (const [n, latency] of configs) {
                 row.traceMax = Math.max(...ss.flatMap((s) => s.extra?.traceCmds ?? []));
                 row.rssMB = Math.max(...ss.map((s) => s.extra?.providerPeakMB ?? NaN).filter(Number.isFinite));
                 const tl = ss.map((s) => s.extra?.timeline).filter((x): x is NonNullable<typeof x> => !!x);
-                if (tl.length) row.timeline = { toFirstCmd: median(tl.map((x) => x.toFirstCmd)), cmdSpan: median(tl.map((x) => x.cmdSpan)), afterLastCmd: median(tl.map((x) => x.afterLastCmd)) };
+                if (tl.length)
+                    row.timeline = {
+                        toFirstCmd: median(tl.map((x) => x.toFirstCmd)),
+                        cmdSpan: median(tl.map((x) => x.cmdSpan)),
+                        afterLastCmd: median(tl.map((x) => x.afterLastCmd)),
+                    };
             }
         }
         const kind = scenario === "first" ? "apply" : "observe";
-        row.floor = median(res.floors.filter((f) => f.n === n && f.latency === latency && f.kind === kind).map((f) => f.wall));
-        row.openssh = median(res.floors.filter((f) => f.n === n && f.latency === latency && f.kind === "openssh").map((f) => f.wall));
+        row.floor = median(
+            res.floors.filter((f) => f.n === n && f.latency === latency && f.kind === kind).map((f) => f.wall),
+        );
+        row.openssh = median(
+            res.floors.filter((f) => f.n === n && f.latency === latency && f.kind === "openssh").map((f) => f.wall),
+        );
         if (row.wall.ours !== undefined) rows.push(row);
     }
 }
@@ -180,7 +212,8 @@ process.stdout.write(table + "\n");
 // --- targets -----------------------------------------------------------------------------------
 const maxN = Math.max(...rows.map((r) => r.n));
 const maxLat = Math.max(...rows.map((r) => r.latency));
-const at = (scenario: string, n = maxN, latency = maxLat) => rows.find((r) => r.n === n && r.latency === latency && r.scenario === scenario);
+const at = (scenario: string, n = maxN, latency = maxLat) =>
+    rows.find((r) => r.n === n && r.latency === latency && r.scenario === scenario);
 const targets: string[] = [];
 // Issue 18's targets: the plain no-op `pulumi up` >= 20x Ansible's no-op at N = 50 (>= 6x at N = 1),
 // `preview --refresh` >= 25x Ansible's check mode, each phase within 1.5x of the OpenSSH floor.
@@ -194,17 +227,23 @@ for (const [scenario, what, n, goal] of goals) {
     const x = r.wall.ansible / r.wall.ours;
     targets.push(
         `- ${what} at N = ${n}, ${maxLat} ms: ${f2(r.wall.ours)} s against Ansible's ${f2(r.wall.ansible)} s (${PEER_OF[scenario] === "noop" ? "its no-op run" : "its check mode"}), **${x.toFixed(1)}× faster**: ` +
-            (x >= goal ? `target (≥ ${goal}× at N = 50) **met**.` : `target (≥ ${goal}×, set for N = ${goal === 6 ? 1 : 50}) **missed** by ${(goal / x).toFixed(2)}× (ours would have to take ${f2(r.wall.ansible / goal)} s).`),
+            (x >= goal
+                ? `target (≥ ${goal}× at N = 50) **met**.`
+                : `target (≥ ${goal}×, set for N = ${goal === 6 ? 1 : 50}) **missed** by ${(goal / x).toFixed(2)}× (ours would have to take ${f2(r.wall.ansible / goal)} s).`),
     );
 }
 for (const scenario of ["noop", "noop-up", "plan", "preview"]) {
     const r = at(scenario);
     if (!r || !Number.isFinite(r.openssh)) continue;
     const x = r.wall.ours / (PHASES[scenario] * r.openssh);
-    targets.push(`- ${SCEN[scenario]} at N = ${maxN}, ${maxLat} ms: ${f2(r.wall.ours)} s for ${PHASES[scenario]} phase(s) against an OpenSSH floor of ${f2(r.openssh)} s per phase: ${x.toFixed(2)}× the floor per phase (target ≤ 1.5×: **${x <= 1.5 ? "met" : "missed"}**).`);
+    targets.push(
+        `- ${SCEN[scenario]} at N = ${maxN}, ${maxLat} ms: ${f2(r.wall.ours)} s for ${PHASES[scenario]} phase(s) against an OpenSSH floor of ${f2(r.openssh)} s per phase: ${x.toFixed(2)}× the floor per phase (target ≤ 1.5×: **${x <= 1.5 ? "met" : "missed"}**).`,
+    );
 }
 {
-    const perPhase = rows.filter((r) => Number.isFinite(r.traceMax)).map((r) => ({ r, v: r.traceMax / PHASES[r.scenario] }));
+    const perPhase = rows
+        .filter((r) => Number.isFinite(r.traceMax))
+        .map((r) => ({ r, v: r.traceMax / PHASES[r.scenario] }));
     const worst = perPhase.sort((a, b) => b.v - a.v)[0];
     if (worst) {
         const counted = (s: string) => rows.some((r) => r.scenario === s && Number.isFinite(r.traceMax));
@@ -229,7 +268,10 @@ for (const scenario of ["noop", "noop-up", "plan", "preview"]) {
         // (@pulumi/pulumi's runtime, loaded only then).
         const probe = spawnSync(
             process.execPath,
-            ["-e", "const m=()=>process.memoryUsage().rss/1048576;const a=m();require('@grpc/grpc-js');require('@pulumi/pulumi/proto/provider_grpc_pb');require('zod');require('ssh2');const b=m();require('./dist/provider/definition').definition();const c=m();require('@pulumi/pulumi');const d=m();console.log(JSON.stringify({node:a,base:b-a,ours:c-b,total:c,sdk:d-c}))"],
+            [
+                "-e",
+                "const m=()=>process.memoryUsage().rss/1048576;const a=m();require('@grpc/grpc-js');require('@pulumi/pulumi/proto/provider_grpc_pb');require('zod');require('ssh2');const b=m();require('./dist/provider/definition').definition();const c=m();require('@pulumi/pulumi');const d=m();console.log(JSON.stringify({node:a,base:b-a,ours:c-b,total:c,sdk:d-c}))",
+            ],
             { cwd: join(BENCH, ".."), encoding: "utf8" },
         );
         let breakdown = "";
@@ -243,7 +285,9 @@ for (const scenario of ["noop", "noop-up", "plan", "preview"]) {
         }
         targets.push(
             `- Provider peak memory (VmHWM, GNU time's max RSS, per provider process) at N = ${maxN}: ${peak.toFixed(0)} MB (N = ${minN}: ${low.toFixed(0)} MB, so about ${((peak - low) / (maxN - minN)).toFixed(1)} MB per host): ` +
-                (peak < 200 ? "target (< 200 MB) **met**." : `target (< 200 MB) **missed** by ${(peak - 200).toFixed(0)} MB.`) +
+                (peak < 200
+                    ? "target (< 200 MB) **met**."
+                    : `target (< 200 MB) **missed** by ${(peak - 200).toFixed(0)} MB.`) +
                 breakdown,
         );
     }
@@ -255,19 +299,31 @@ const cliStart = fixedOf("pulumi version (CLI start)");
 const emptyUp = fixedOf("pulumi up, stack with no resources");
 const profile: string[] = [];
 const emptyJs = fixedOf("pulumi up, stack with no resources, program precompiled");
-profile.push(`Fixed costs, no host involved (median of ${res.opts.reps}): \`pulumi version\` (CLI start) ${f2(cliStart)} s; \`pulumi up\` of a stack with no resources (CLI, Node.js language host, the TypeScript program compiled by ts-node, engine, state write; no provider process) ${f2(emptyUp)} s` +
-    (Number.isFinite(emptyJs) ? `; the same with the program precompiled by tsc (\`runtime.options.typescript: false\`, \`main\` = the JS output) ${f2(emptyJs)} s.` : "."));
+profile.push(
+    `Fixed costs, no host involved (median of ${res.opts.reps}): \`pulumi version\` (CLI start) ${f2(cliStart)} s; \`pulumi up\` of a stack with no resources (CLI, Node.js language host, the TypeScript program compiled by ts-node, engine, state write; no provider process) ${f2(emptyUp)} s` +
+        (Number.isFinite(emptyJs)
+            ? `; the same with the program precompiled by tsc (\`runtime.options.typescript: false\`, \`main\` = the JS output) ${f2(emptyJs)} s.`
+            : "."),
+);
 profile.push("");
-profile.push("One extra run per configuration with the engine's own log (`-v=9 --logflow`, not in the medians), times in seconds from the command's start:");
+profile.push(
+    "One extra run per configuration with the engine's own log (`-v=9 --logflow`, not in the medians), times in seconds from the command's start:",
+);
 profile.push("");
-profile.push("| N | latency | run | engine starts | provider processes (first launch, last launch) | checkpoint writes | first remote command | last remote command | refresh done | program starts | first resource registered | program exits | engine done | command exits |");
+profile.push(
+    "| N | latency | run | engine starts | provider processes (first launch, last launch) | checkpoint writes | first remote command | last remote command | refresh done | program starts | first resource registered | program exits | engine done | command exits |",
+);
 profile.push("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 const profilesRun = (res as unknown as { profiles?: Array<Record<string, number | string>> }).profiles ?? [];
 // When the refresh ended (its last step retired), from the profiled runs' engine logs in out/logs:
 // the k-th log of a (kind, N) belongs to the k-th profile of that (kind, N), both in run order.
 {
     const logDir = join(OUT, "logs");
-    const files = existsSync(logDir) ? readdirSync(logDir).filter((f) => /-ours-profile-(noop|noop-up|plan|preview)-n\d+\.log$/.test(f)).sort() : [];
+    const files = existsSync(logDir)
+        ? readdirSync(logDir)
+              .filter((f) => /-ours-profile-(noop|noop-up|plan|preview)-n\d+\.log$/.test(f))
+              .sort()
+        : [];
     const seen = new Map<string, number>();
     for (const p of profilesRun) {
         const key = `${p.kind}-n${p.n}`;
@@ -290,8 +346,15 @@ const profilesRun = (res as unknown as { profiles?: Array<Record<string, number 
 const profiles = profilesRun.slice().sort((a, b) => Number(a.n) - Number(b.n) || Number(a.latency) - Number(b.latency));
 for (const p of profiles) {
     const g = (k: string) => f2(Number(p[k]));
-    const kinds: Record<string, string> = { noop: "up --skip-preview", "noop-up": "plain up", plan: "preview --refresh", preview: "plain preview" };
-    profile.push(`| ${p.n} | ${p.latency} ms | ${kinds[String(p.kind)]} | ${g("engineStart")} | ${p.providerLaunches} (${g("firstProviderLaunch")}, ${g("lastProviderLaunch")}) | ${p.checkpointWrites ?? "–"} | ${g("firstCmd")} | ${g("lastCmd")} | ${g("refreshDone")} | ${g("programRun")} | ${g("firstRegister")} | ${g("programExited")} | ${g("engineDone")} | ${g("end")} |`);
+    const kinds: Record<string, string> = {
+        noop: "up --skip-preview",
+        "noop-up": "plain up",
+        plan: "preview --refresh",
+        preview: "plain preview",
+    };
+    profile.push(
+        `| ${p.n} | ${p.latency} ms | ${kinds[String(p.kind)]} | ${g("engineStart")} | ${p.providerLaunches} (${g("firstProviderLaunch")}, ${g("lastProviderLaunch")}) | ${p.checkpointWrites ?? "–"} | ${g("firstCmd")} | ${g("lastCmd")} | ${g("refreshDone")} | ${g("programRun")} | ${g("firstRegister")} | ${g("programExited")} | ${g("engineDone")} | ${g("end")} |`,
+    );
 }
 for (const kind of ["noop", "plan"]) {
     const p = profiles.find((x) => x.n === maxN && x.latency === maxLat && x.kind === kind);
@@ -303,12 +366,16 @@ for (const kind of ["noop", "plan"]) {
             `CLI start to engine start ${f2(v("engineStart"))} s; ` +
             `the first provider process (launched at ${f2(v("firstProviderLaunch"))} s) sends its first read at ${f2(v("firstCmd"))} s (Node.js start, gRPC, SSH handshakes) and its last at ${f2(v("lastCmd"))} s; the refresh (all reads answered) is done at ${f2(v("refreshDone"))} s; ` +
             `the TypeScript program starts at ${f2(v("programRun"))} s, after the refresh, and registers its first resource at ${f2(v("firstRegister"))} s (Node.js start, ts-node compile, SDK load); ` +
-            (Number(p.providerLaunches) > 1 ? `the engine then launches a second provider process at ${f2(v("lastProviderLaunch"))} s for the program's resources (the refresh used another), and only once it is up are the resources checked and diffed; ` : "") +
+            (Number(p.providerLaunches) > 1
+                ? `the engine then launches a second provider process at ${f2(v("lastProviderLaunch"))} s for the program's resources (the refresh used another), and only once it is up are the resources checked and diffed; `
+                : "") +
             `the program exits at ${f2(v("programExited"))} s, the engine is done at ${f2(v("engineDone"))} s and the command exits at ${f2(v("end"))} s.`,
     );
 }
 profile.push("");
-profile.push("The engine runs the refresh reads (the provider asks for a refresh before update) before it starts the program, and the program before it can diff, so these parts add up instead of overlapping.");
+profile.push(
+    "The engine runs the refresh reads (the provider asks for a refresh before update) before it starts the program, and the program before it can diff, so these parts add up instead of overlapping.",
+);
 for (const kind of ["noop", "plan"]) {
     const p = profiles.find((x) => x.n === maxN && x.latency === maxLat && x.kind === kind);
     const r = at(kind);
@@ -321,12 +388,20 @@ for (const kind of ["noop", "plan"]) {
     );
 }
 {
-    const f0 = median(res.floors.filter((f) => f.n === Math.min(...rows.map((r) => r.n)) && f.latency === 0 && f.kind === "observe").map((f) => f.wall));
-    const f25 = median(res.floors.filter((f) => f.n === Math.min(...rows.map((r) => r.n)) && f.latency === maxLat && f.kind === "observe").map((f) => f.wall));
+    const f0 = median(
+        res.floors
+            .filter((f) => f.n === Math.min(...rows.map((r) => r.n)) && f.latency === 0 && f.kind === "observe")
+            .map((f) => f.wall),
+    );
+    const f25 = median(
+        res.floors
+            .filter((f) => f.n === Math.min(...rows.map((r) => r.n)) && f.latency === maxLat && f.kind === "observe")
+            .map((f) => f.wall),
+    );
     const r = at("noop");
     if (Number.isFinite(f0) && Number.isFinite(f25) && r) {
         profile.push(
-            `The network's share of the floor: one new SSH connection and one command cost ${f2(f25 - f0)} s more at ${maxLat} ms than at 0 ms (SSH floor at the smallest N: ${f2(f0)} s → ${f2(f25)} s), about ${((f25 - f0) / (2 * maxLat / 1000)).toFixed(0)} round trips of ${2 * maxLat} ms; ` +
+            `The network's share of the floor: one new SSH connection and one command cost ${f2(f25 - f0)} s more at ${maxLat} ms than at 0 ms (SSH floor at the smallest N: ${f2(f0)} s → ${f2(f25)} s), about ${((f25 - f0) / ((2 * maxLat) / 1000)).toFixed(0)} round trips of ${2 * maxLat} ms; ` +
                 `the rest of the floor at N = ${maxN} (${f2(r.floor)} s) is CPU on this 2-core machine: ${maxN} key exchanges and remote read scripts at once. ` +
                 `Ours stays ${f2(r.wall.ours - r.floor)} s above that floor for a no-op at N = ${maxN}, ${maxLat} ms: the CLI, engine, TypeScript program and two provider starts described above (N = 1 at 0 ms: ${f2((at("noop", Math.min(...rows.map((x) => x.n)), 0)?.wall.ours ?? NaN) - f0)} s above its floor).`,
         );
@@ -339,7 +414,9 @@ const knobRows: string[] = [];
 {
     const variants = [...new Set(res.samples.filter((s) => s.variant).map((s) => `${s.scenario}|${s.variant}`))];
     if (variants.length) {
-        knobRows.push("| N | latency | run | knob | ours (s) | without the knob (s) | change | provider processes | checkpoint writes (profile, without knob) |");
+        knobRows.push(
+            "| N | latency | run | knob | ours (s) | without the knob (s) | change | provider processes | checkpoint writes (profile, without knob) |",
+        );
         knobRows.push("|---|---|---|---|---|---|---|---|---|");
         for (const [n, latency] of configs) {
             for (const v of variants) {
@@ -349,10 +426,16 @@ const knobRows: string[] = [];
                 if (!ss.length || !base.length) continue;
                 const a = median(ss.map((x) => x.wall));
                 const b = median(base.map((x) => x.wall));
-                const ck = profilesRun.find((p) => p.n === n && p.latency === latency && p.kind === scenario)?.checkpointWrites ?? "–";
+                const ck =
+                    profilesRun.find((p) => p.n === n && p.latency === latency && p.kind === scenario)
+                        ?.checkpointWrites ?? "–";
                 const wrong = ss.filter((x) => !x.ok).length;
-                const knob = variant.startsWith("skip-checkpoints") ? "PULUMI_SKIP_CHECKPOINTS=true" : "--parallel default (8) instead of 2N";
-                knobRows.push(`| ${n} | ${latency} ms | ${SCEN[scenario]} | ${knob}${wrong ? ` (${wrong} WRONG)` : ""} | ${f2(a)} | ${f2(b)} | ${((a / b - 1) * 100).toFixed(0)} % | ${range(ss.map((x) => x.extra?.providerProcs ?? NaN).filter(Number.isFinite))} | ${ck} |`);
+                const knob = variant.startsWith("skip-checkpoints")
+                    ? "PULUMI_SKIP_CHECKPOINTS=true"
+                    : "--parallel default (8) instead of 2N";
+                knobRows.push(
+                    `| ${n} | ${latency} ms | ${SCEN[scenario]} | ${knob}${wrong ? ` (${wrong} WRONG)` : ""} | ${f2(a)} | ${f2(b)} | ${((a / b - 1) * 100).toFixed(0)} % | ${range(ss.map((x) => x.extra?.providerProcs ?? NaN).filter(Number.isFinite))} | ${ck} |`,
+                );
             }
         }
     }
@@ -362,7 +445,9 @@ for (const r of rows) {
     const ss = pick("ours", r.scenario, r.n, r.latency);
     const byPid = ss[0]?.extra?.cmdsByPid;
     if (!byPid) continue;
-    pidRows.push(`| ${r.n} | ${r.latency} ms | ${SCEN[r.scenario]} | ${r.procs} | ${byPid.map((p) => `${p.cmds} on ${p.hosts} host(s) at ${f2(p.first)}–${f2(p.last)} s`).join("; ") || "none"} | ${r.pids} | ${r.conns.ours ?? "–"} |`);
+    pidRows.push(
+        `| ${r.n} | ${r.latency} ms | ${SCEN[r.scenario]} | ${r.procs} | ${byPid.map((p) => `${p.cmds} on ${p.hosts} host(s) at ${f2(p.first)}–${f2(p.last)} s`).join("; ") || "none"} | ${r.pids} | ${r.conns.ours ?? "–"} |`,
+    );
 }
 
 // --- machine and versions ----------------------------------------------------------------------
@@ -383,7 +468,11 @@ const versions = [
 ].join("; ");
 
 // --- chart -------------------------------------------------------------------------------------
-const chart = spawnSync(join(BENCH, ".venv/bin/python"), [join(BENCH, "chart.py"), join(OUT, "results.json"), join(OUT, "chart.png")], { encoding: "utf8" });
+const chart = spawnSync(
+    join(BENCH, ".venv/bin/python"),
+    [join(BENCH, "chart.py"), join(OUT, "results.json"), join(OUT, "chart.png")],
+    { encoding: "utf8" },
+);
 if (chart.status !== 0) process.stderr.write(`chart: ${chart.stderr}\n`);
 else process.stderr.write(`chart: ${join(OUT, "chart.png")}\n`);
 
@@ -402,9 +491,13 @@ const md = [
     "",
     ...(!tools.includes("pyinfra")
         ? [`pyinfra was not part of this run (\`--tools ${res.opts.tools.join(",")}\`).`, ""]
-        : (res.opts as { pyinfraMaxN?: number | null }).pyinfraMaxN != null && (res.opts as { pyinfraMaxN?: number }).pyinfraMaxN! < Math.max(...res.opts.hosts)
-        ? [`pyinfra ran only up to N = ${(res.opts as { pyinfraMaxN?: number }).pyinfraMaxN} (\`--pyinfra-max-n\`): its runs at N = 50 would have added about 40 minutes on this shared machine.`, ""]
-        : []),
+        : (res.opts as { pyinfraMaxN?: number | null }).pyinfraMaxN != null &&
+            (res.opts as { pyinfraMaxN?: number }).pyinfraMaxN! < Math.max(...res.opts.hosts)
+          ? [
+                `pyinfra ran only up to N = ${(res.opts as { pyinfraMaxN?: number }).pyinfraMaxN} (\`--pyinfra-max-n\`): its runs at N = 50 would have added about 40 minutes on this shared machine.`,
+                "",
+            ]
+          : []),
     "Remote commands per host are counted by each host's sshd (LogLevel VERBOSE, one `Starting session` line per command), the same way for every tool; ours also agree with KH_TRACE_FILE. Each command costs at least one network round trip, on top of the SSH connection's own handshake round trips (SSH logins per host). The SSH floor is the provider's own SSH code (same ssh2 client, same remote scripts) run without Pulumi: all hosts at once, one new connection and one command each (the apply script for a first apply, the read script otherwise).",
     "",
     table,

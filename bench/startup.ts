@@ -71,7 +71,7 @@ async function makeBundle(name: string, external: string[]): Promise<string> {
     const dir = join(__dirname, "out", "bundle", name);
     mkdirSync(dir, { recursive: true });
     // esbuild comes with tsx; loaded only here, for this measurement.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+     
     const esbuild = require("esbuild") as { build(o: Record<string, unknown>): Promise<unknown> };
     const outfile = join(dir, "main.js");
     await esbuild.build({ entryPoints: [join(ROOT, "dist/provider/main.js")], bundle: true, platform: "node", target: "node20", minify: true, outfile, logLevel: "error", external: ["*.node", ...external] });

@@ -2,7 +2,7 @@
 // shows that a second `up` changes nothing, then stops the VM.
 import { readFileSync } from "fs";
 import { join, resolve } from "path";
-import { connectionFor, sh, sshExec, startVm, stopVm } from "../test/harness/vm";
+import { sh, sshExec, startVm, stopVm } from "../test/harness/vm";
 import { installedQuickstart } from "./demo-project";
 
 const ROOT = resolve(__dirname, "..");

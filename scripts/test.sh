@@ -15,14 +15,32 @@ npx tsx schema/check.ts
 log "shellcheck over every remote script (each file alone; test/unit/scripts checks them as sent)"
 # SC2034/SC2154: names a file defines for, or takes from, the files it is sent with
 find provider -name '*.sh' -print0 | xargs -0 shellcheck -s sh -e SC2034,SC2154
+log "ESLint (typescript-eslint) and knip (unused files, exports and dependencies)"
+npx eslint .
+npx knip
 log "unit tests"
 npx jest --selectProjects unit
-log "end-to-end tests (real VM, real Pulumi CLI; one at a time on a shared, snapshotted VM)"
-npx jest --selectProjects e2e --runInBand --forceExit
+# install-deps.sh built the provider: the two jest runs below must not rebuild dist/ at the same time.
+export KH_PROVIDER_BUILT=1
+matrix_pid=""
 if [ "$KH_PLATFORMS" = 1 ]; then
-  log "platform matrix: every resource's core on Debian 13 BIOS/GRUB and Debian 13 UEFI/systemd-boot (a VM each)"
-  npx jest --selectProjects platforms --runInBand --forceExit
+  # A VM each, on the second core, beside the main suite (its output follows the main suite's).
+  matrix_log=$(mktemp)
+  log "platform matrix (in the background): every resource's core on Debian 13 BIOS/GRUB and Debian 13 UEFI/systemd-boot"
+  npx jest --selectProjects platforms --runInBand --forceExit >"$matrix_log" 2>&1 &
+  matrix_pid=$!
 fi
+log "end-to-end tests (real VM, real Pulumi CLI; one at a time on a shared, snapshotted VM)"
+e2e_status=0
+npx jest --selectProjects e2e --runInBand --forceExit || e2e_status=$?
+if [ -n "$matrix_pid" ]; then
+  matrix_status=0
+  wait "$matrix_pid" || matrix_status=$?
+  log "platform matrix output"
+  cat "$matrix_log"; rm -f "$matrix_log"
+  [ "$matrix_status" = 0 ] || die "the platform matrix failed"
+fi
+[ "$e2e_status" = 0 ] || die "the end-to-end tests failed"
 leftover=$(pgrep -f 'kh-test-' || true)
 [ -z "$leftover" ] || { pgrep -af 'kh-test-' >&2; die "processes of the test run are still running"; }
 log "all tests passed"

@@ -1,6 +1,17 @@
 // The audit: facts in, findings out, by evaluating the rule tables with the engine. Pure.
 import {
-    Arch, Ctx, atoms, condText, evalCond, joinKnown, makeCtx, observed, parseCond, showKconfig, showSysctl, sysctl, Tri,
+    Arch,
+    Ctx,
+    atoms,
+    condText,
+    evalCond,
+    joinKnown,
+    makeCtx,
+    observed,
+    parseCond,
+    showSysctl,
+    sysctl,
+    Tri,
     versionAtLeast,
 } from "./engine";
 import { HostFacts } from "./facts";
@@ -10,7 +21,7 @@ import { RUNTIME_RULES } from "./rules/runtime";
 import { meetsRule, SYSCTL_RULES, SysctlRule } from "./rules/sysctl";
 import { Category, Finding, Group, Rule, Severity, Status } from "./rules/types";
 
-export type { Finding, Severity, Status } from "./rules/types";
+export type { Finding, Severity } from "./rules/types";
 
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
@@ -23,7 +34,11 @@ const GROUP_WHY: Record<Group, string> = {
 };
 
 const GROUP_SEVERITY: Record<Group, Severity> = {
-    self_protection: "medium", security_policy: "medium", cut_attack_surface: "low", harden_userspace: "low", network_security: "low",
+    self_protection: "medium",
+    security_policy: "medium",
+    cut_attack_surface: "low",
+    harden_userspace: "low",
+    network_security: "low",
 };
 
 const toStatus = (t: Tri): Status => (t === null ? "unknown" : t ? "pass" : "fail");
@@ -43,7 +58,9 @@ function complete(category: Category, row: Row): Rule {
     const name = firstName(row.test);
     const expected = row.expected ?? condText(parseCond(row.test));
     const notes = category === "kconfig" ? NOTES : CMDLINE_NOTES;
-    const title = row.title ?? (category === "kconfig" ? `Built with ${expected.split(" or ")[0]}` : `Boot parameter: ${expected}`);
+    const title =
+        row.title ??
+        (category === "kconfig" ? `Built with ${expected.split(" or ")[0]}` : `Boot parameter: ${expected}`);
     return {
         ...row,
         id: row.id ?? `${category}.${name}`,
@@ -53,7 +70,9 @@ function complete(category: Category, row: Row): Rule {
         title,
         expected,
         why: row.why ?? notes[name] ?? GROUP_WHY[row.group],
-        fix: row.fix ?? (category === "kconfig" ? rebuild(expected.replace(/ is not set/g, " not set")) : bootLoader(expected)),
+        fix:
+            row.fix ??
+            (category === "kconfig" ? rebuild(expected.replace(/ is not set/g, " not set")) : bootLoader(expected)),
     };
 }
 
@@ -66,8 +85,17 @@ type Meta = Omit<Rule, "test">;
 
 function finding(r: Meta, status: Status, obs: string | null, fix?: string): Finding {
     const f: Finding = {
-        id: r.id!, title: r.title!, category: r.category, source: r.source, severity: r.severity, status, observed: obs,
-        expected: r.expected!, why: r.why, fix: fix ?? r.fix!, group: r.group,
+        id: r.id!,
+        title: r.title!,
+        category: r.category,
+        source: r.source,
+        severity: r.severity,
+        status,
+        observed: obs,
+        expected: r.expected!,
+        why: r.why,
+        fix: fix ?? r.fix!,
+        group: r.group,
     };
     if (r.differsFromKhc) f.differsFromKhc = r.differsFromKhc;
     return f;
@@ -83,8 +111,14 @@ function ruleFinding(c: Ctx, r: Rule): Finding {
 
 function sysctlExpected(r: SysctlRule): string {
     const v = r.value === "MAX" ? `the maximum (CONFIG_ARCH_${r.key.split(".").pop()!.toUpperCase()}_MAX)` : r.value;
-    const base = r.direction === "oneOf" ? (r.oneOf ?? [v]).join(" or ")
-        : r.direction === "atLeast" ? `${v} or more` : r.direction === "atMost" ? `${v} or less` : v;
+    const base =
+        r.direction === "oneOf"
+            ? (r.oneOf ?? [v]).join(" or ")
+            : r.direction === "atLeast"
+              ? `${v} or more`
+              : r.direction === "atMost"
+                ? `${v} or less`
+                : v;
     const alt = r.orElse ? ` (or ${condText(parseCond(r.orElse))})` : "";
     return base + alt;
 }
@@ -96,15 +130,21 @@ export function sysctlRuleId(r: SysctlRule): string {
 function sysctlFinding(c: Ctx, r: SysctlRule): Finding {
     const fix = `Sysctl entries["${r.key}"] = "${r.profileValue ?? r.value}"${r.oneWay ? " (with allowOneWayKeys: true)" : ""}`;
     const meta: Meta = { ...r, id: sysctlRuleId(r), category: "sysctl", expected: sysctlExpected(r), fix };
-    const want = r.value === "MAX" ? c.f.kconfig?.get(`CONFIG_ARCH_${r.key.split(".").pop()!.toUpperCase()}_MAX`) : r.value;
+    const want =
+        r.value === "MAX" ? c.f.kconfig?.get(`CONFIG_ARCH_${r.key.split(".").pop()!.toUpperCase()}_MAX`) : r.value;
     const raw = sysctl(c, r.key);
     const alt: Tri = r.orElse ? evalCond(c, parseCond(r.orElse)) : false;
     const also: Tri = r.also ? evalCond(c, parseCond(r.also)) : true;
-    const extra = joinKnown(r.orElse ? observed(c, parseCond(r.orElse)) : null, r.also ? observed(c, parseCond(r.also)) : null);
+    const extra = joinKnown(
+        r.orElse ? observed(c, parseCond(r.orElse)) : null,
+        r.also ? observed(c, parseCond(r.also)) : null,
+    );
     const shown = (s: string | null) => joinKnown(s, extra === s ? null : extra);
     const built = r.needs ? c.f.kconfig?.get(`CONFIG_${r.needs}`) : undefined;
-    const notBuilt = r.needs !== undefined && c.f.kconfig !== null && c.f.kconfig !== undefined && (built ?? "n") === "n";
-    const moot = (s: string) => finding(meta, "pass", shown(`${s}; CONFIG_${r.needs} is not set, so nothing to restrict`));
+    const notBuilt =
+        r.needs !== undefined && c.f.kconfig !== null && c.f.kconfig !== undefined && (built ?? "n") === "n";
+    const moot = (s: string) =>
+        finding(meta, "pass", shown(`${s}; CONFIG_${r.needs} is not set, so nothing to restrict`));
     if (alt === true) return finding(meta, "pass", shown(showSysctl(c, r.key)));
     if (raw === undefined) {
         if (notBuilt) return moot("not read");
@@ -116,8 +156,12 @@ function sysctlFinding(c: Ctx, r: SysctlRule): Finding {
         if (tooOld) {
             // The feature is built (or cannot be told apart) and this kernel has no switch for it.
             const since = r.since!.join(".");
-            return finding(meta, "fail", shown(`absent: this kernel (${c.version!.join(".")}) has no switch for it (added in ${since})`),
-                `needs kernel ${since} or newer, where ${fix}`);
+            return finding(
+                meta,
+                "fail",
+                shown(`absent: this kernel (${c.version!.join(".")}) has no switch for it (added in ${since})`),
+                `needs kernel ${since} or newer, where ${fix}`,
+            );
         }
         return finding(meta, alt === null ? "unknown" : "fail", shown(`${r.key} absent on this kernel`));
     }
@@ -144,7 +188,12 @@ export function audit(f: HostFacts): Finding[] {
     return out;
 }
 
-export function summarize(fs: Finding[]): { pass: number; fail: number; unknown: number; needsKernelRebuild: string[] } {
+export function summarize(fs: Finding[]): {
+    pass: number;
+    fail: number;
+    unknown: number;
+    needsKernelRebuild: string[];
+} {
     const count = (s: Status) => fs.filter((x) => x.status === s).length;
     return {
         pass: count("pass"),
@@ -158,4 +207,4 @@ export function failsAtOrAbove(fs: Finding[], min: Severity): Finding[] {
     return fs.filter((x) => x.status === "fail" && SEVERITY_RANK[x.severity] >= SEVERITY_RANK[min]);
 }
 
-export { showKconfig };
+

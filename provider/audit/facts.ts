@@ -2,7 +2,7 @@
 // kernel .config. No I/O here.
 import { LockdownState } from "./lockdown";
 
-export type { LockdownLevel, LockdownState } from "./lockdown";
+export type { LockdownState } from "./lockdown";
 
 export interface HostFacts {
     /** `uname -r`. */

@@ -70,7 +70,9 @@ export function auditInput(): string {
 export async function readFacts(c: Connection): Promise<HostFacts> {
     const res = await runScript(c, AUDIT_SCRIPT, auditInput(), "audit.read");
     if (res.code !== 0) {
-        throw new HostError(`${endpoint(c)}: reading kernel facts failed (exit ${res.code}): ${res.stderr.trim().slice(0, 2000)}`);
+        throw new HostError(
+            `${endpoint(c)}: reading kernel facts failed (exit ${res.code}): ${res.stderr.trim().slice(0, 2000)}`,
+        );
     }
     return factsFromRecords(parseRecords(res.stdout));
 }
@@ -79,12 +81,20 @@ export async function readFacts(c: Connection): Promise<HostFacts> {
 export function readLocalFacts(): HostFacts {
     const res = spawnSync("sh", ["-c", AUDIT_SCRIPT], { input: auditInput(), maxBuffer: 64 << 20 });
     if (res.error) throw res.error;
-    if (res.status !== 0) throw new Error(`reading kernel facts failed (exit ${res.status}): ${res.stderr.toString().trim().slice(0, 2000)}`);
+    if (res.status !== 0)
+        throw new Error(
+            `reading kernel facts failed (exit ${res.status}): ${res.stderr.toString().trim().slice(0, 2000)}`,
+        );
     return factsFromRecords(parseRecords(res.stdout));
 }
 
 /** Offline: a .config on disk, and optionally a command line and `sysctl -a` output. */
-export function factsFromFiles(files: { config: string; cmdline?: string; sysctl?: string; source: string }): HostFacts {
+export function factsFromFiles(files: {
+    config: string;
+    cmdline?: string;
+    sysctl?: string;
+    source: string;
+}): HostFacts {
     const f = emptyFacts();
     f.kconfig = parseKconfig(files.config);
     f.kconfigVersion = kconfigVersion(files.config);

@@ -44,8 +44,3 @@ export function bootStepRecord(s: BootStep): Record_ {
         case "kernel-install": return ["BI"];
     }
 }
-
-/** What an apply's `done` records say, for the user. */
-export function describeBootAction(a: string): string {
-    return a;
-}

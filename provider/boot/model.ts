@@ -14,7 +14,6 @@ import {
 
 export const GRUB_DEFAULT = "/etc/default/grub";
 export const GRUB_D = "/etc/default/grub.d";
-export const GRUB_CFG = "/boot/grub/grub.cfg";
 export const KERNEL_CMDLINE = "/etc/kernel/cmdline";
 
 export interface ObservedBoot {

@@ -21,18 +21,24 @@ export function parseTarget(s: string): Target | null {
 /** One target a line; blank lines and `#` comments are skipped. Errors name the file and line. */
 export function readInventory(path: string): Target[] {
     const out: Target[] = [];
-    readFileSync(path, "utf8").split(/\r?\n/).forEach((raw, i) => {
-        const line = raw.replace(/#.*/, "").trim();
-        if (!line) return;
-        const t = parseTarget(line);
-        if (!t) throw new Error(`${path}:${i + 1}: cannot read the target ${JSON.stringify(line)}`);
-        out.push(t);
-    });
+    readFileSync(path, "utf8")
+        .split(/\r?\n/)
+        .forEach((raw, i) => {
+            const line = raw.replace(/#.*/, "").trim();
+            if (!line) return;
+            const t = parseTarget(line);
+            if (!t) throw new Error(`${path}:${i + 1}: cannot read the target ${JSON.stringify(line)}`);
+            out.push(t);
+        });
     return out;
 }
 
 /** Runs `work` on every item, at most `limit` at a time, keeping the input order in the result. */
-export async function mapBounded<T, R>(items: T[], limit: number, work: (item: T, i: number) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(
+    items: T[],
+    limit: number,
+    work: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
     const out = new Array<R>(items.length);
     let next = 0;
     const worker = async () => {
@@ -46,7 +52,10 @@ export async function mapBounded<T, R>(items: T[], limit: number, work: (item: T
 }
 
 /** A one-line progress display on a terminal; silent elsewhere. */
-export function progress(total: number, stream: NodeJS.WriteStream = process.stderr): { done(label: string, ok: boolean): void; end(): void } {
+export function progress(
+    total: number,
+    stream: NodeJS.WriteStream = process.stderr,
+): { done(label: string, ok: boolean): void; end(): void } {
     let n = 0;
     let failed = 0;
     const tty = stream.isTTY === true;
@@ -54,7 +63,10 @@ export function progress(total: number, stream: NodeJS.WriteStream = process.std
         done(label, ok) {
             n++;
             if (!ok) failed++;
-            if (tty) stream.write(`\r\x1b[2Kaudited ${n}/${total}${failed ? ` (${failed} unreachable)` : ""}: ${label.slice(0, 60)}`);
+            if (tty)
+                stream.write(
+                    `\r\x1b[2Kaudited ${n}/${total}${failed ? ` (${failed} unreachable)` : ""}: ${label.slice(0, 60)}`,
+                );
         },
         end() {
             if (tty && total > 0) stream.write("\n");

@@ -61,7 +61,11 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
 type Result = ReturnType<typeof auditFacts>;
-interface HostResult { target: string; result?: Result; error?: string }
+interface HostResult {
+    target: string;
+    result?: Result;
+    error?: string;
+}
 
 const say = (s: string) => process.stderr.write(`kernelhardening: ${escapeControls(s)}\n`);
 
@@ -76,7 +80,11 @@ export async function main(argv: string[]): Promise<number> {
     const { values, positionals } = parsedArgs;
     const offline = values.local === true || values.config !== undefined;
     const fleetGiven = positionals.length > 2 || values.inventory !== undefined;
-    if (values.help || positionals[0] !== "audit" || (offline ? positionals.length !== 1 : positionals.length < 2 && !fleetGiven)) {
+    if (
+        values.help ||
+        positionals[0] !== "audit" ||
+        (offline ? positionals.length !== 1 : positionals.length < 2 && !fleetGiven)
+    ) {
         process.stderr.write(USAGE + "\n");
         return values.help ? 0 : 2;
     }
@@ -110,7 +118,11 @@ export async function main(argv: string[]): Promise<number> {
         say("--parallel must be a positive integer");
         return 2;
     }
-    const fleet = targets.length > 1 || values.inventory !== undefined || values.html !== undefined || values["json-out"] !== undefined;
+    const fleet =
+        targets.length > 1 ||
+        values.inventory !== undefined ||
+        values.html !== undefined ||
+        values["json-out"] !== undefined;
     const shown = progress(fleet ? targets.length : 0);
     let results: HostResult[];
     try {
@@ -146,7 +158,11 @@ async function auditTarget(t: Target, values: Values, failOn: Severity): Promise
         insecureIgnoreHostKey: values["insecure-ignore-host-key"] ?? false,
         sudo: values.sudo ? true : values["no-sudo"] ? false : undefined,
     });
-    if (!parsed.success) return { target: t.label, error: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
+    if (!parsed.success)
+        return {
+            target: t.label,
+            error: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+        };
     try {
         return { target: t.label, result: await auditHost(parsed.data, failOn) };
     } catch (err) {
@@ -157,17 +173,26 @@ async function auditTarget(t: Target, values: Values, failOn: Severity): Promise
 function offlineFacts(values: Values): HostFacts {
     if (values.local) return readLocalFacts();
     const read = (p: string | undefined) => (p === undefined ? undefined : readFileSync(p, "utf8"));
-    const f = factsFromFiles({ config: read(values.config)!, cmdline: read(values.cmdline), sysctl: read(values.sysctl), source: values.config! });
+    const f = factsFromFiles({
+        config: read(values.config)!,
+        cmdline: read(values.cmdline),
+        sysctl: read(values.sysctl),
+        source: values.config!,
+    });
     if (values.arch) f.arch = values.arch;
     return f;
 }
 
 function report(result: Result, values: Values, failOn: Severity): number {
-    const shown: Finding[] = values["failures-only"] ? result.findings.filter((f) => f.status === "fail") : result.findings;
+    const shown: Finding[] = values["failures-only"]
+        ? result.findings.filter((f) => f.status === "fail")
+        : result.findings;
     if (values.json) {
         process.stdout.write(JSON.stringify({ ...result, findings: shown }, null, 2) + "\n");
     } else {
-        process.stdout.write(formatTable(shown, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }) + "\n");
+        process.stdout.write(
+            formatTable(shown, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }) + "\n",
+        );
         process.stdout.write(`\n${summaryLine(result, failOn)}\n`);
     }
     return result.failures.length > 0 ? 1 : 0;
@@ -176,23 +201,37 @@ function report(result: Result, values: Values, failOn: Severity): number {
 function summaryLine(r: Result, failOn: Severity): string {
     const s = r.summary;
     const where = escapeControls(`${r.kernelRelease ?? "unknown kernel"} (config: ${r.kconfigSource ?? "not found"}`);
-    return `${where}, lockdown: ${r.lockdown ?? "unknown"}): ${s.pass} pass, ${s.fail} fail, ${s.unknown} unknown; ` +
-        `${r.failures.length} failing at or above ${failOn}`;
+    return (
+        `${where}, lockdown: ${r.lockdown ?? "unknown"}): ${s.pass} pass, ${s.fail} fail, ${s.unknown} unknown; ` +
+        `${r.failures.length} failing at or above ${failOn}`
+    );
 }
 
 /** Many hosts: one line each (or JSON), the report files, and the worst exit status. */
 function fleetReport(results: HostResult[], values: Values, failOn: Severity): number {
-    const json = results.map((r) => (r.error !== undefined ? { target: r.target, error: r.error } : { target: r.target, ...r.result! }));
+    const json = results.map((r) =>
+        r.error !== undefined ? { target: r.target, error: r.error } : { target: r.target, ...r.result! },
+    );
     if (values["json-out"]) writeFileSync(values["json-out"], JSON.stringify(json, null, 2) + "\n");
     if (values.html) {
-        writeFileSync(values.html, renderHtml(results.map((r) => ({
-            target: r.target, error: r.error, kernelRelease: r.result?.kernelRelease, lockdown: r.result?.lockdown, findings: r.result?.findings,
-        }))));
+        writeFileSync(
+            values.html,
+            renderHtml(
+                results.map((r) => ({
+                    target: r.target,
+                    error: r.error,
+                    kernelRelease: r.result?.kernelRelease,
+                    lockdown: r.result?.lockdown,
+                    findings: r.result?.findings,
+                })),
+            ),
+        );
     }
     if (values.json) process.stdout.write(JSON.stringify(json, null, 2) + "\n");
     else {
         for (const r of results) {
-            const line = r.error !== undefined ? `unreachable: ${escapeControls(r.error)}` : summaryLine(r.result!, failOn);
+            const line =
+                r.error !== undefined ? `unreachable: ${escapeControls(r.error)}` : summaryLine(r.result!, failOn);
             process.stdout.write(`${escapeControls(r.target)}: ${line}\n`);
         }
     }

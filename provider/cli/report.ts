@@ -13,8 +13,12 @@ export interface HostReport {
 
 /** JSON safe inside a <script> element: no "</script>", no HTML comment, no line separators. */
 function scriptJson(v: unknown): string {
-    return JSON.stringify(v).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026")
-        .replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+    return JSON.stringify(v)
+        .replace(/</g, "\\u003c")
+        .replace(/>/g, "\\u003e")
+        .replace(/&/g, "\\u0026")
+        .replace(/\u2028/g, "\\u2028")
+        .replace(/\u2029/g, "\\u2029");
 }
 
 const SEVERITIES: Severity[] = ["critical", "high", "medium", "low"];
@@ -26,12 +30,22 @@ export function renderHtml(hosts: HostReport[], generated = new Date().toISOStri
     const data = {
         generated,
         hosts: hosts.map((h) => ({
-            target: h.target, kernel: h.kernelRelease ?? null, lockdown: h.lockdown ?? null, error: h.error ?? null,
+            target: h.target,
+            kernel: h.kernelRelease ?? null,
+            lockdown: h.lockdown ?? null,
+            error: h.error ?? null,
             cells: Object.fromEntries((h.findings ?? []).map((f) => [f.id, [f.status, f.observed]])),
         })),
         findings: [...meta.values()].map((f) => ({
-            id: f.id, title: f.title, category: f.category, severity: f.severity, expected: f.expected, why: f.why, fix: f.fix,
-            group: f.group, differsFromKhc: f.differsFromKhc ?? null,
+            id: f.id,
+            title: f.title,
+            category: f.category,
+            severity: f.severity,
+            expected: f.expected,
+            why: f.why,
+            fix: f.fix,
+            group: f.group,
+            differsFromKhc: f.differsFromKhc ?? null,
         })),
         severities: SEVERITIES,
     };

@@ -6,7 +6,7 @@ const COLORS = { pass: "\x1b[32m", fail: "\x1b[31m", unknown: "\x1b[33m", reset:
 
 /** C0 and C1 control characters (and DEL) as visible escapes: ESC -> \x1b. */
 export function escapeControls(s: string): string {
-    // eslint-disable-next-line no-control-regex
+     
     return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 

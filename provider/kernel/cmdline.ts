@@ -100,13 +100,6 @@ export function lastValue(text: string, name: string): string | null | undefined
     return found;
 }
 
-/** Every parameter's effective value (last occurrence wins), by canonical name. */
-export function effectiveParams(text: string): Map<string, string | null> {
-    const m = new Map<string, string | null>();
-    for (const p of parseCmdline(text).params) m.set(canonicalName(p.name), p.value);
-    return m;
-}
-
 // ---- What we write -------------------------------------------------------------------------------
 
 /**
@@ -173,11 +166,6 @@ export function renderParams(params: Record<string, string>): string {
 /** The same fragment inside a double-quoted sh string (GRUB drop-ins): only our quotes need escaping. */
 export function shDoubleQuoted(fragment: string): string {
     return fragment.replace(/"/g, '\\"');
-}
-
-/** Parameter value as we compare it with what we wrote: a bare flag is "". */
-export function asWritten(v: string | null | undefined): string | undefined {
-    return v === undefined ? undefined : v ?? "";
 }
 
 /** Whether a parsed value is what `want` means; for `want` "" (a bare flag) both a flag and an empty value count. */

@@ -40,7 +40,10 @@ export interface ExecOptions {
 
 /** A failure reaching or talking to a host; the message always names host:port. */
 export class HostError extends Error {
-    constructor(message: string, readonly retryable = false) {
+    constructor(
+        message: string,
+        readonly retryable = false,
+    ) {
         super(message);
     }
 }
@@ -98,7 +101,9 @@ function connectConfig(c: HopConnection, onHostKeyError: (msg: string) => void):
     if (c.password !== undefined) cfg.password = c.password;
     if (c.privateKey !== undefined) cfg.privateKey = c.privateKey;
     if (c.privateKeyPassword !== undefined) cfg.passphrase = c.privateKeyPassword;
-    const agent = c.agentSocketPath ?? (c.password === undefined && c.privateKey === undefined ? process.env.SSH_AUTH_SOCK : undefined);
+    const agent =
+        c.agentSocketPath ??
+        (c.password === undefined && c.privateKey === undefined ? process.env.SSH_AUTH_SOCK : undefined);
     if (agent) cfg.agent = agent;
     return cfg;
 }
@@ -106,14 +111,21 @@ function connectConfig(c: HopConnection, onHostKeyError: (msg: string) => void):
 function describeDialError(err: Error & { code?: string; level?: string }, where: string): HostError {
     const msg = err.message || String(err);
     if (err.level === "client-authentication" || /authentication methods failed/i.test(msg)) {
-        return new CredentialError(`${where}: authentication failed (the server rejected every configured method: check user, password, privateKey or agent)`);
+        return new CredentialError(
+            `${where}: authentication failed (the server rejected every configured method: check user, password, privateKey or agent)`,
+        );
     }
     if (err.code === "ECONNREFUSED") return new HostError(`${where}: connection refused`, true);
-    if (err.code === "EHOSTUNREACH" || err.code === "ENETUNREACH") return new HostError(`${where}: host unreachable`, true);
-    if (err.code === "ENOTFOUND" || err.code === "EAI_AGAIN") return new HostError(`${where}: cannot resolve host name`, true);
-    if (/Timed out while waiting for handshake/i.test(msg)) return new HostError(`${where}: no SSH handshake within the per-dial timeout`, true);
-    if (/Cannot parse privateKey/i.test(msg)) return new HostError(`${where}: cannot use privateKey: ${msg.replace(/^.*Cannot parse privateKey:\s*/i, "")}`);
-    if (err.code === "ECONNRESET" || /closed|reset|lost/i.test(msg)) return new HostError(`${where}: connection closed during the SSH handshake (${msg})`, true);
+    if (err.code === "EHOSTUNREACH" || err.code === "ENETUNREACH")
+        return new HostError(`${where}: host unreachable`, true);
+    if (err.code === "ENOTFOUND" || err.code === "EAI_AGAIN")
+        return new HostError(`${where}: cannot resolve host name`, true);
+    if (/Timed out while waiting for handshake/i.test(msg))
+        return new HostError(`${where}: no SSH handshake within the per-dial timeout`, true);
+    if (/Cannot parse privateKey/i.test(msg))
+        return new HostError(`${where}: cannot use privateKey: ${msg.replace(/^.*Cannot parse privateKey:\s*/i, "")}`);
+    if (err.code === "ECONNRESET" || /closed|reset|lost/i.test(msg))
+        return new HostError(`${where}: connection closed during the SSH handshake (${msg})`, true);
     return new HostError(`${where}: ${msg}`, true);
 }
 
@@ -132,7 +144,10 @@ function dialOnce(c: HopConnection, sock?: NodeJS.ReadableStream): Promise<Clien
             } else resolve(client);
         };
         // Bounds the whole dial, TCP connect included (ssh2's readyTimeout starts after connect).
-        const timer = setTimeout(() => done(new HostError(`${where}: no SSH session within ${c.perDialTimeout} s`, true)), c.perDialTimeout * 1000 + 1000);
+        const timer = setTimeout(
+            () => done(new HostError(`${where}: no SSH session within ${c.perDialTimeout} s`, true)),
+            c.perDialTimeout * 1000 + 1000,
+        );
         client.on("ready", () => {
             clearTimeout(timer);
             done();
@@ -143,7 +158,11 @@ function dialOnce(c: HopConnection, sock?: NodeJS.ReadableStream): Promise<Clien
         });
         client.on("close", () => {
             clearTimeout(timer);
-            done(hostKeyError ? new CredentialError(hostKeyError) : new HostError(`${where}: connection closed before the SSH session was ready`, true));
+            done(
+                hostKeyError
+                    ? new CredentialError(hostKeyError)
+                    : new HostError(`${where}: connection closed before the SSH session was ready`, true),
+            );
         });
         const cfg = connectConfig(c, (m) => (hostKeyError = m));
         if (sock) cfg.sock = sock as ConnectConfig["sock"];
@@ -169,22 +188,31 @@ async function dialWithRetries(
         } catch (err) {
             last = err instanceof HostError ? err : new HostError(`${endpoint(c)}: ${(err as Error).message}`, true);
             if (!last.retryable) throw last;
-            if (attempt < c.dialErrorLimit) await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** (attempt - 1), 2000)));
+            if (attempt < c.dialErrorLimit)
+                await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** (attempt - 1), 2000)));
         }
     }
-    throw new HostError(`${last!.message} (gave up after ${c.dialErrorLimit} attempt${c.dialErrorLimit === 1 ? "" : "s"})`);
+    throw new HostError(
+        `${last!.message} (gave up after ${c.dialErrorLimit} attempt${c.dialErrorLimit === 1 ? "" : "s"})`,
+    );
 }
 
 function forward(jump: Client, host: string, port: number): Promise<NodeJS.ReadableStream> {
     return new Promise((resolve, reject) =>
-        jump.forwardOut("127.0.0.1", 0, host, port, (err, stream) => (err ? reject(new HostError(`cannot reach ${host}:${port} through the jump host: ${err.message}`, true)) : resolve(stream))),
+        jump.forwardOut("127.0.0.1", 0, host, port, (err, stream) =>
+            err
+                ? reject(new HostError(`cannot reach ${host}:${port} through the jump host: ${err.message}`, true))
+                : resolve(stream),
+        ),
     );
 }
 
 /** The engine asked the provider to stop (Cancel): no new remote command starts. */
 export class CancelledError extends HostError {
     constructor(where: string) {
-        super(`${where}: cancelled: the engine asked the provider to stop before this remote command started; nothing was changed by it`);
+        super(
+            `${where}: cancelled: the engine asked the provider to stop before this remote command started; nothing was changed by it`,
+        );
     }
 }
 
@@ -214,7 +242,18 @@ export class SshPool {
 
     private keyOf(c: Connection): string {
         // Auth material is part of the identity so two stacks with different credentials never share a session.
-        return JSON.stringify([c.host, c.port, c.user, c.password, c.privateKey, c.agentSocketPath, c.hostKey, c.knownHostsPath, c.insecureIgnoreHostKey, c.proxy]);
+        return JSON.stringify([
+            c.host,
+            c.port,
+            c.user,
+            c.password,
+            c.privateKey,
+            c.agentSocketPath,
+            c.hostKey,
+            c.knownHostsPath,
+            c.insecureIgnoreHostKey,
+            c.proxy,
+        ]);
     }
 
     private async open(c: Connection): Promise<Client> {
@@ -239,7 +278,12 @@ export class SshPool {
         const key = this.keyOf(c);
         let e = this.entries.get(key);
         if (!e) {
-            const created: Entry = { key, client: this.open(c), channels: new Semaphore(MAX_CHANNELS_PER_CONNECTION), busy: 0 };
+            const created: Entry = {
+                key,
+                client: this.open(c),
+                channels: new Semaphore(MAX_CHANNELS_PER_CONNECTION),
+                busy: 0,
+            };
             created.client.then(
                 (client) =>
                     client.on("close", () => {
@@ -297,7 +341,8 @@ export class SshPool {
             trace(where, label);
             return await new Promise<ExecResult>((resolve, reject) => {
                 client.exec(command, (err: Error | undefined, stream: ClientChannel) => {
-                    if (err) return reject(new HostError(`${where}: cannot start a remote command: ${err.message}`, true));
+                    if (err)
+                        return reject(new HostError(`${where}: cannot start a remote command: ${err.message}`, true));
                     this.collect(c, client, stream, opts, label).then(resolve, reject);
                 });
             });
@@ -347,17 +392,27 @@ export class SshPool {
                 stream.once("close", () => clearTimeout(grace));
             };
             const timer = setTimeout(() => {
-                abandon(new HostError(`${where}: the remote command (${label}) did not finish within ${seconds} s ` +
-                    "(connection.commandTimeout); it was abandoned, and an apply it started may still finish on the host"), false);
+                abandon(
+                    new HostError(
+                        `${where}: the remote command (${label}) did not finish within ${seconds} s ` +
+                            "(connection.commandTimeout); it was abandoned, and an apply it started may still finish on the host",
+                    ),
+                    false,
+                );
             }, seconds * 1000);
-            const release = (go: boolean) => stream.end(go ? opts.stdin ?? "" : "");
+            const release = (go: boolean) => stream.end(go ? (opts.stdin ?? "") : "");
             const gate = opts.gate ? new StdinGate(opts.gate, (d) => stream.write(d), release) : undefined;
             stream.on("data", (d: Buffer) => {
                 if (settled) return;
                 outBytes += d.length;
                 if (outBytes > MAX_STDOUT_BYTES) {
-                    return abandon(new HostError(`${where}: the remote command (${label}) sent more than ${MAX_STDOUT_BYTES} bytes ` +
-                        "of output; stopped reading and closed the connection (a broken or hostile host?)"), true);
+                    return abandon(
+                        new HostError(
+                            `${where}: the remote command (${label}) sent more than ${MAX_STDOUT_BYTES} bytes ` +
+                                "of output; stopped reading and closed the connection (a broken or hostile host?)",
+                        ),
+                        true,
+                    );
                 }
                 out.push(d);
             });
@@ -365,8 +420,13 @@ export class SshPool {
                 if (settled) return;
                 errBytes += d.length;
                 if (errBytes > MAX_STDERR_BYTES) {
-                    return abandon(new HostError(`${where}: the remote command (${label}) sent more than ${MAX_STDERR_BYTES} bytes ` +
-                        "on stderr; stopped reading and closed the connection (a broken or hostile host?)"), true);
+                    return abandon(
+                        new HostError(
+                            `${where}: the remote command (${label}) sent more than ${MAX_STDERR_BYTES} bytes ` +
+                                "on stderr; stopped reading and closed the connection (a broken or hostile host?)",
+                        ),
+                        true,
+                    );
                 }
                 const chunk = gate ? gate.stderr(d) : d;
                 errTail = Buffer.concat([errTail, chunk]);
@@ -377,7 +437,8 @@ export class SshPool {
                 signal = x === null ? sig : undefined;
             });
             stream.on("close", () => {
-                if (code === null) return finish(new HostError(`${where}: the connection was lost while a remote command ran`, true));
+                if (code === null)
+                    return finish(new HostError(`${where}: the connection was lost while a remote command ran`, true));
                 if (errTail.length > STDERR_KEPT) errTail = errTail.subarray(errTail.length - STDERR_KEPT);
                 const stderr = (gate?.rest() ?? "") + errTail.toString("utf8");
                 finish(undefined, { code, signal, stdout: Buffer.concat(out), stderr });
@@ -392,11 +453,18 @@ export class SshPool {
         const e = this.entries.get(this.keyOf(c));
         if (!e) return;
         this.entries.delete(e.key);
-        e.client.then((client) => client.end(), () => undefined);
+        e.client.then(
+            (client) => client.end(),
+            () => undefined,
+        );
     }
 
     closeAll(): void {
-        for (const e of this.entries.values()) e.client.then((c) => c.end(), () => undefined);
+        for (const e of this.entries.values())
+            e.client.then(
+                (c) => c.end(),
+                () => undefined,
+            );
         this.entries.clear();
     }
 }

@@ -6,8 +6,22 @@ jest.setTimeout(1_800_000);
 
 function expectSafe(results: CutResult[]) {
     for (const r of results) {
-        expect({ subject: r.subject, op: r.op, at: r.cutAt, file: r.fileState, temps: r.tempFiles, converged: r.converged, detail: r.detail }).toEqual({
-            subject: r.subject, op: r.op, at: r.cutAt, file: r.fileState === "partial" ? "old or new" : r.fileState, temps: 0, converged: true, detail: undefined,
+        expect({
+            subject: r.subject,
+            op: r.op,
+            at: r.cutAt,
+            file: r.fileState,
+            temps: r.tempFiles,
+            converged: r.converged,
+            detail: r.detail,
+        }).toEqual({
+            subject: r.subject,
+            op: r.op,
+            at: r.cutAt,
+            file: r.fileState === "partial" ? "old or new" : r.fileState,
+            temps: 0,
+            converged: true,
+            detail: undefined,
         });
     }
 }
@@ -26,7 +40,12 @@ test("a connection cut during create, update or delete of a Sysctl never leaves 
 
 test("the same for Lockdown, KernelPackagePin and ModuleBlocklist, cut while each operation's longest remote step runs", async () => {
     const vm = await pristineVm();
-    const results = await campaign(vm, [SUBJECTS.lockdown, SUBJECTS.kernelpin, SUBJECTS.modules], ["create", "update", "delete"], { spread: 0, gaps: 1 });
+    const results = await campaign(
+        vm,
+        [SUBJECTS.lockdown, SUBJECTS.kernelpin, SUBJECTS.modules],
+        ["create", "update", "delete"],
+        { spread: 0, gaps: 1 },
+    );
     process.stderr.write(summarize(results) + "\n");
     expect(results).toHaveLength(9);
     expectSafe(results);

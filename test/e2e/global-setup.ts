@@ -12,7 +12,8 @@ import { e2eStateFile, MATRIX_PLATFORMS } from "./shared";
 export default async function globalSetup(_g: Config.GlobalConfig, project: Config.ProjectConfig): Promise<void> {
     const root = resolve(__dirname, "../..");
     process.env.KH_PULUMI_DIR = pulumiBin();
-    execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
+    // scripts/test.sh builds once before it starts the e2e and platform runs side by side.
+    if (process.env.KH_PROVIDER_BUILT !== "1") execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
     if (project.displayName?.name === "platforms") {
         // One image build at a time (debootstrap is heavy); cached, so seconds when warm.
         for (const p of MATRIX_PLATFORMS as readonly Platform[]) process.env[imageEnvVar(p)] = ensureImage(p).dir;

@@ -165,12 +165,15 @@ test("Python outside the repository: wheel in a virtualenv, pulumi from PyPI; up
     for (const f of ["pulumi", "pulumi-language-nodejs"]) copyFileSync(join(pulumiBin(), f), join(cli, f));
     for (const f of ["pulumi-language-python", "pulumi-language-python-exec"]) copyFileSync(join(sdkTools, f), join(cli, f));
     for (const f of readdirSync(cli)) chmodSync(join(cli, f), 0o755);
+    // The v3.68.0 host takes `virtualenv` as a command-line flag, which this CLI no longer passes (it
+    // sends runtime options in the run request): so the virtualenv is the first python3 on PATH.
+    const venv = temp("kh-python-venv-");
+    execFileSync("python3", ["-m", "venv", venv], { stdio: "inherit" });
+    execFileSync(join(venv, "bin/pip"), ["install", "--quiet", "pulumi==3.248.0", whl], { stdio: "inherit" });
     const p = await project({
-        "Pulumi.yaml": "name: kh-user-py\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n",
+        "Pulumi.yaml": "name: kh-user-py\nruntime:\n  name: python\n",
         "__main__.py": PY_PROGRAM,
-    }, vm, { PATH: `${cli}:${process.env.PATH}` });
-    execFileSync("python3", ["-m", "venv", join(p.dir, "venv")], { stdio: "inherit" });
-    execFileSync(join(p.dir, "venv/bin/pip"), ["install", "--quiet", "pulumi==3.248.0", whl], { stdio: "inherit" });
+    }, vm, { PATH: `${join(venv, "bin")}:${cli}:${process.env.PATH}`, VIRTUAL_ENV: venv });
     try {
         await upTwiceThenDrift(p, vm);
     } finally {

@@ -7,7 +7,18 @@ import { execFile } from "child_process";
 import { readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join, resolve } from "path";
-import { connectionFor, Platform, reboot, restore, sh, snapshot, sshExec, startVm, stopVm, VmState } from "../harness/vm";
+import {
+    connectionFor,
+    Platform,
+    reboot,
+    restore,
+    sh,
+    snapshot,
+    sshExec,
+    startVm,
+    stopVm,
+    VmState,
+} from "../harness/vm";
 import { Stack } from "../harness/pulumi";
 import { newStack, ResourceSpec } from "./shared";
 
@@ -43,7 +54,9 @@ export function platformMatrix(platform: Exclude<Platform, "debian12">): void {
         const t = Date.now();
         vm = await startVm(`matrix-${platform}`, platform);
         await snapshot(vm, "ready");
-        process.stderr.write(`[platforms] ${platform} host up on 127.0.0.1:${vm.port} in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
+        process.stderr.write(
+            `[platforms] ${platform} host up on 127.0.0.1:${vm.port} in ${((Date.now() - t) / 1000).toFixed(1)} s\n`,
+        );
     }, 600_000);
 
     afterAll(async () => {
@@ -79,7 +92,9 @@ export function platformMatrix(platform: Exclude<Platform, "debian12">): void {
     const bootKernelLines = async (): Promise<string[]> => {
         if (want.boot === "uefi") {
             const esp = (await sh(vm, "bootctl --print-esp-path")).trim();
-            return (await sh(vm, `sed -n 's/^options[[:space:]]*//p' ${esp}/loader/entries/*-$(uname -r).conf`)).trim().split("\n");
+            return (await sh(vm, `sed -n 's/^options[[:space:]]*//p' ${esp}/loader/entries/*-$(uname -r).conf`))
+                .trim()
+                .split("\n");
         }
         return (await sh(vm, "grep -E '^[[:space:]]*linux[[:space:]]' /boot/grub/grub.cfg")).trim().split("\n");
     };
@@ -91,11 +106,15 @@ export function platformMatrix(platform: Exclude<Platform, "debian12">): void {
         expect(efi).toBe(want.boot === "uefi");
         if (want.boot === "uefi") {
             // The firmware booted systemd-boot, which booted the entry kernel-install made from /etc/kernel/cmdline.
-            expect(await sh(vm, "bootctl status --no-pager 2>/dev/null")).toMatch(/Current Boot Loader:[\s\S]*Product: systemd-boot/);
+            expect(await sh(vm, "bootctl status --no-pager 2>/dev/null")).toMatch(
+                /Current Boot Loader:[\s\S]*Product: systemd-boot/,
+            );
             const cmdline = (await sh(vm, "cat /etc/kernel/cmdline")).trim();
             expect((await sh(vm, "cat /proc/cmdline")).trim()).toContain(cmdline);
             expect((await bootKernelLines()).every((l) => l.includes(cmdline))).toBe(true);
-            expect((await sshExec(vm, "command -v update-grub || command -v grub-mkconfig || test -e /boot/grub")).code).not.toBe(0);
+            expect(
+                (await sshExec(vm, "command -v update-grub || command -v grub-mkconfig || test -e /boot/grub")).code,
+            ).not.toBe(0);
         } else {
             expect(await exists("/boot/grub/grub.cfg")).toBe(true);
         }
@@ -104,7 +123,11 @@ export function platformMatrix(platform: Exclude<Platform, "debian12">): void {
     });
 
     test("Sysctl with keys 6.1 lacks: create, no-op, drift shown and corrected, delete restores; the audit follows", async () => {
-        const before = { kptr: await live("kernel.kptr_restrict"), tiocsti: await live("dev.tty.legacy_tiocsti"), uring: await live("kernel.io_uring_disabled") };
+        const before = {
+            kptr: await live("kernel.kptr_restrict"),
+            tiocsti: await live("dev.tty.legacy_tiocsti"),
+            uring: await live("kernel.io_uring_disabled"),
+        };
         const audit0 = await auditJson(vm);
         expect(audit0.kernelRelease).toMatch(want.kernel);
         // The audit reads these keys on 6.12 (on 6.1 they are "absent on this kernel").
@@ -112,14 +135,18 @@ export function platformMatrix(platform: Exclude<Platform, "debian12">): void {
         expect(audit0.byId["sysctl.kernel.io_uring_disabled"].observed).toBe(before.uring);
         expect(audit0.byId["sysctl.kernel.io_uring_disabled"].status).toBe(before.uring === "2" ? "pass" : "fail");
 
-        const spec = (entries: Record<string, string>): ResourceSpec[] => [{ type: "Sysctl", name: "tun", args: { file: "90-matrix.conf", entries } }];
+        const spec = (entries: Record<string, string>): ResourceSpec[] => [
+            { type: "Sysctl", name: "tun", args: { file: "90-matrix.conf", entries } },
+        ];
         const entries = { "kernel.kptr_restrict": "2", ...NEW_KEYS };
         stack = await newStack(connectionFor(vm), spec(entries));
         await up(stack, /\+ 2 created/);
         expect(await live("kernel.kptr_restrict")).toBe("2");
         expect(await live("dev.tty.legacy_tiocsti")).toBe("0");
         expect(await live("kernel.io_uring_disabled")).toBe("2");
-        expect(await sh(vm, "cat /etc/sysctl.d/90-matrix.conf")).toMatch(/^dev\.tty\.legacy_tiocsti = 0\nkernel\.io_uring_disabled = 2\nkernel\.kptr_restrict = 2\n$/m);
+        expect(await sh(vm, "cat /etc/sysctl.d/90-matrix.conf")).toMatch(
+            /^dev\.tty\.legacy_tiocsti = 0\nkernel\.io_uring_disabled = 2\nkernel\.kptr_restrict = 2\n$/m,
+        );
         const mtime = await sh(vm, "stat -c %Y.%y /etc/sysctl.d/90-matrix.conf");
         await noop(stack);
         expect(await sh(vm, "stat -c %Y.%y /etc/sysctl.d/90-matrix.conf")).toBe(mtime);
@@ -141,7 +168,9 @@ export function platformMatrix(platform: Exclude<Platform, "debian12">): void {
     });
 
     test("the component's strict profile finds every key on 6.12 (none unsupported)", async () => {
-        stack = await newStack(connectionFor(vm), [{ type: "KernelHardening", name: "web", args: { profile: "strict" } }]);
+        stack = await newStack(connectionFor(vm), [
+            { type: "KernelHardening", name: "web", args: { profile: "strict" } },
+        ]);
         const pre = await stack.preview();
         expect(pre.code).toBe(0);
         expect(pre.output).toMatch(/\+ kernelhardening:index:Sysctl: \(create\)/);
@@ -149,7 +178,9 @@ export function platformMatrix(platform: Exclude<Platform, "debian12">): void {
     });
 
     test("ModuleBlocklist: create refuses modprobe, no-op, drift shown and corrected, delete lets them load", async () => {
-        const blocklist = (modules: string[]): ResourceSpec[] => [{ type: "ModuleBlocklist", name: "bl", args: { modules } }];
+        const blocklist = (modules: string[]): ResourceSpec[] => [
+            { type: "ModuleBlocklist", name: "bl", args: { modules } },
+        ];
         stack = await newStack(connectionFor(vm, "kh"), blocklist(["dummy", "nlmon"]));
         await up(stack, /\+ 2 created/);
         for (const m of ["dummy", "nlmon"]) expect((await sshExec(vm, `modprobe ${m}`)).code).not.toBe(0);
@@ -201,7 +232,13 @@ export function platformMatrix(platform: Exclude<Platform, "debian12">): void {
     // Last: it reboots the VM (the snapshot stays in the overlay, but nothing after needs it).
     test("Lockdown: the post's demonstration, no-op, drift corrected, persistence across real reboots; delete lasts until the next one", async () => {
         expect(await level()).toBe("none");
-        const [, unsigned, name] = (await sh(vm, "sh -s", { stdin: readFileSync(resolve(__dirname, "../../scripts/guest/unsigned-module.sh"), "utf8") })).trim().split(" ");
+        const [, unsigned, name] = (
+            await sh(vm, "sh -s", {
+                stdin: readFileSync(resolve(__dirname, "../../scripts/guest/unsigned-module.sh"), "utf8"),
+            })
+        )
+            .trim()
+            .split(" ");
         const loaded = await sshExec(vm, `insmod ${unsigned}`);
         expect(loaded.code).toBe(0);
         expect(Number(await live("kernel.tainted")) & TAINT_UNSIGNED_MODULE).toBe(TAINT_UNSIGNED_MODULE);
@@ -219,10 +256,19 @@ export function platformMatrix(platform: Exclude<Platform, "debian12">): void {
 
         // Persisted through this host's own boot configuration.
         const outs = await stack.outputsOf(LOCKDOWN, "lockdown");
-        const persistence = want.boot === "uefi" ? { persistence: "kernel-cmdline", persistedIn: "/etc/kernel/cmdline" } : { persistence: "grub", persistedIn: DROPIN };
-        expect(outs).toMatchObject({ ...persistence, persistedMode: "integrity", currentLevel: "integrity", rebootRequired: false });
+        const persistence =
+            want.boot === "uefi"
+                ? { persistence: "kernel-cmdline", persistedIn: "/etc/kernel/cmdline" }
+                : { persistence: "grub", persistedIn: DROPIN };
+        expect(outs).toMatchObject({
+            ...persistence,
+            persistedMode: "integrity",
+            currentLevel: "integrity",
+            rebootRequired: false,
+        });
         if (want.boot === "uefi") expect(await sh(vm, "cat /etc/kernel/cmdline")).toMatch(/ lockdown=integrity\n$/);
-        for (const l of await bootKernelLines()) expect(l).toMatch(/console=ttyS0 net\.ifnames=0.* lockdown=integrity\b/);
+        for (const l of await bootKernelLines())
+            expect(l).toMatch(/console=ttyS0 net\.ifnames=0.* lockdown=integrity\b/);
         await noop(stack);
 
         // Drift: the persistence undone by hand shows in a plain preview and up restores it.
@@ -252,18 +298,26 @@ export function platformMatrix(platform: Exclude<Platform, "debian12">): void {
 }
 
 /** The audit CLI's JSON report of the host, findings by id. */
-async function auditJson(vm: VmState): Promise<{ kernelRelease: string; byId: Record<string, { status: string; observed: string | null }> }> {
+async function auditJson(
+    vm: VmState,
+): Promise<{ kernelRelease: string; byId: Record<string, { status: string; observed: string | null }> }> {
     const key = join(tmpdir(), `kh-key-${process.pid}`);
     writeFileSync(key, vm.image.privateKey, { mode: 0o600 });
     try {
         const cli = resolve(__dirname, "../../bin/kernelhardening");
         const out = await new Promise<string>((res, rej) =>
-            execFile(cli, ["audit", `kh@127.0.0.1:${vm.port}`, "-i", key, "--host-key", vm.image.hostPublicKey, "--json"], (e, stdout, stderr) =>
-                // exit 1 only means failures of high severity were found
-                e && (e as { code?: number }).code !== 1 ? rej(new Error(`audit: ${stderr}`)) : res(stdout),
+            execFile(
+                cli,
+                ["audit", `kh@127.0.0.1:${vm.port}`, "-i", key, "--host-key", vm.image.hostPublicKey, "--json"],
+                (e, stdout, stderr) =>
+                    // exit 1 only means failures of high severity were found
+                    e && (e as { code?: number }).code !== 1 ? rej(new Error(`audit: ${stderr}`)) : res(stdout),
             ),
         );
-        const report = JSON.parse(out) as { kernelRelease: string; findings: Array<{ id: string; status: string; observed: string | null }> };
+        const report = JSON.parse(out) as {
+            kernelRelease: string;
+            findings: Array<{ id: string; status: string; observed: string | null }>;
+        };
         return { kernelRelease: report.kernelRelease, byId: Object.fromEntries(report.findings.map((f) => [f.id, f])) };
     } finally {
         rmSync(key, { force: true });

@@ -35,9 +35,16 @@ export interface ResourceSpec {
 }
 
 /** A fresh stack of the e2e program with the given connection and resources. */
-export async function newStack(connection: Record<string, unknown>, resources: ResourceSpec[], env: NodeJS.ProcessEnv = {}): Promise<Stack> {
+export async function newStack(
+    connection: Record<string, unknown>,
+    resources: ResourceSpec[],
+    env: NodeJS.ProcessEnv = {},
+): Promise<Stack> {
     const st = new Stack(PROGRAM_DIR, undefined, env);
-    await st.init({ connection: { value: JSON.stringify(connection), secret: true }, resources: { value: JSON.stringify(resources) } });
+    await st.init({
+        connection: { value: JSON.stringify(connection), secret: true },
+        resources: { value: JSON.stringify(resources) },
+    });
     return st;
 }
 

@@ -9,7 +9,11 @@ const ROOT = resolve(__dirname, "../..");
 
 let cliDir: string | undefined;
 export function pulumiBin(): string {
-    cliDir ??= process.env.KH_PULUMI_DIR ?? execFileSync("bash", [join(ROOT, "scripts/build-pulumi-cli.sh")], { stdio: ["ignore", "pipe", "inherit"] }).toString().trim();
+    cliDir ??=
+        process.env.KH_PULUMI_DIR ??
+        execFileSync("bash", [join(ROOT, "scripts/build-pulumi-cli.sh")], { stdio: ["ignore", "pipe", "inherit"] })
+            .toString()
+            .trim();
     return cliDir;
 }
 
@@ -34,7 +38,11 @@ export class Stack {
     private static count = 0;
 
     /** The stack name is unique per process and instance: its config file lives in the project folder. */
-    constructor(readonly projectDir: string, readonly name = `t${process.pid}x${++Stack.count}`, extraEnv: NodeJS.ProcessEnv = {}) {
+    constructor(
+        readonly projectDir: string,
+        readonly name = `t${process.pid}x${++Stack.count}`,
+        extraEnv: NodeJS.ProcessEnv = {},
+    ) {
         this.backend = mkdtempSync(join(tmpdir(), "kh-backend-"));
         this.home = mkdtempSync(join(tmpdir(), "kh-pulumi-home-"));
         this.env = {
@@ -51,21 +59,39 @@ export class Stack {
         };
     }
 
-    run(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<RunResult> {
+    run(
+        args: string[],
+        opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: string } = {},
+    ): Promise<RunResult> {
         return this.start(args, opts).result;
     }
 
     /** Like run, with the CLI's process at hand while it runs (to interrupt it, as Ctrl-C would). */
-    /** With `group`, the CLI leads its own process group: kill(-pid) then reaches it and its plugins, as a terminal's Ctrl-C does. */
-    start(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: string; group?: boolean } = {}): { child: ChildProcess; result: Promise<RunResult> } {
+    /**
+     * With `group`, the CLI leads its own process group: kill(-pid) then reaches it and its plugins, as a terminal's
+     * Ctrl-C does.
+     */
+    start(
+        args: string[],
+        opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: string; group?: boolean } = {},
+    ): { child: ChildProcess; result: Promise<RunResult> } {
         let child: ChildProcess | undefined;
         const result = new Promise<RunResult>((resolveRun) => {
             child = execFile(
                 "pulumi",
                 ["--cwd", this.projectDir, "--non-interactive", "--color", "never", ...args],
-                { env: { ...this.env, ...(opts.env ?? {}) }, timeout: opts.timeoutMs ?? 300_000, maxBuffer: 64 * 1024 * 1024, ...detached(opts.group) },
+                {
+                    env: { ...this.env, ...(opts.env ?? {}) },
+                    timeout: opts.timeoutMs ?? 300_000,
+                    maxBuffer: 64 * 1024 * 1024,
+                    ...detached(opts.group),
+                },
                 (err, stdout, stderr) => {
-                    const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
+                    const code = err
+                        ? typeof (err as { code?: unknown }).code === "number"
+                            ? (err as { code: number }).code
+                            : 1
+                        : 0;
                     resolveRun({ code, stdout, stderr, output: stdout + stderr });
                 },
             );
@@ -74,7 +100,10 @@ export class Stack {
         return { child: child!, result };
     }
 
-    async ok(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<RunResult> {
+    async ok(
+        args: string[],
+        opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: string } = {},
+    ): Promise<RunResult> {
         const r = await this.run(args, opts);
         if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (${r.code}):\n${r.output}`);
         return r;
@@ -87,7 +116,10 @@ export class Stack {
 
     async setConfig(key: string, value: string, secret = false): Promise<void> {
         // The value goes on stdin, so secrets never show in a process list or an error message.
-        await this.ok(["config", "set", "--stack", this.name, "--raw", ...(secret ? ["--secret"] : ["--plaintext"]), key], { stdin: value });
+        await this.ok(
+            ["config", "set", "--stack", this.name, "--raw", ...(secret ? ["--secret"] : ["--plaintext"]), key],
+            { stdin: value },
+        );
     }
 
     up(extra: string[] = []) {
@@ -106,6 +138,8 @@ export class Stack {
         return this.run(["destroy", "--yes", "--skip-preview", "--stack", this.name, ...extra]);
     }
 
+    // Tests read arbitrary, deeply nested outputs from state: `any` keeps their assertions short.
+    /* eslint-disable @typescript-eslint/no-explicit-any */
     /** The stack's state (deployment) as JSON; secrets decrypted only when asked. */
     async state(showSecrets = false): Promise<{ deployment: { resources?: Array<Record<string, any>> } }> {
         const r = await this.ok(["stack", "export", "--stack", this.name, ...(showSecrets ? ["--show-secrets"] : [])]);
@@ -118,6 +152,7 @@ export class Stack {
         if (!r) throw new Error(`no ${type} ${name} in state`);
         return r.outputs;
     }
+    /* eslint-enable @typescript-eslint/no-explicit-any */
 
     cleanup(): void {
         rmSync(join(this.projectDir, `Pulumi.${this.name}.yaml`), { force: true });

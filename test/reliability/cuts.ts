@@ -26,9 +26,27 @@ const SYSCTL_KEYS = ["kernel.kptr_restrict", "kernel.yama.ptrace_scope", "vm.swa
 export const SUBJECTS: Record<string, Subject> = {
     sysctl: {
         name: "Sysctl",
-        a: [{ type: "Sysctl", name: "cut", args: { file: "70-cut.conf", entries: { "kernel.kptr_restrict": "2", "kernel.yama.ptrace_scope": "1", "vm.swappiness": "10" } } }],
+        a: [
+            {
+                type: "Sysctl",
+                name: "cut",
+                args: {
+                    file: "70-cut.conf",
+                    entries: { "kernel.kptr_restrict": "2", "kernel.yama.ptrace_scope": "1", "vm.swappiness": "10" },
+                },
+            },
+        ],
         // Drops ptrace_scope (restored to its value from before) and adds dmesg_restrict.
-        b: [{ type: "Sysctl", name: "cut", args: { file: "70-cut.conf", entries: { "kernel.kptr_restrict": "1", "vm.swappiness": "20", "kernel.dmesg_restrict": "0" } } }],
+        b: [
+            {
+                type: "Sysctl",
+                name: "cut",
+                args: {
+                    file: "70-cut.conf",
+                    entries: { "kernel.kptr_restrict": "1", "vm.swappiness": "20", "kernel.dmesg_restrict": "0" },
+                },
+            },
+        ],
         files: ["/etc/sysctl.d/70-cut.conf", "/var/lib/kernelhardening/sysctl/70-cut.conf.previous"],
         live: `sysctl -n ${SYSCTL_KEYS.join(" ")}`,
     },
@@ -36,14 +54,22 @@ export const SUBJECTS: Record<string, Subject> = {
         name: "Lockdown",
         a: [{ type: "Lockdown", name: "cut", args: { mode: "integrity" } }],
         b: [{ type: "Lockdown", name: "cut", args: { mode: "confidentiality" } }],
-        files: ["/etc/default/grub.d/90-kernelhardening-lockdown.cfg", "/boot/grub/grub.cfg", "/etc/kernel/cmdline", "/etc/systemd/system/kernelhardening-lockdown.service"],
+        files: [
+            "/etc/default/grub.d/90-kernelhardening-lockdown.cfg",
+            "/boot/grub/grub.cfg",
+            "/etc/kernel/cmdline",
+            "/etc/systemd/system/kernelhardening-lockdown.service",
+        ],
         live: "cat /sys/kernel/security/lockdown",
     },
     kernelpin: {
         name: "KernelPackagePin",
         a: [{ type: "KernelPackagePin", name: "cut", args: { packages: ["linux-image-cloud-amd64"] } }],
         b: [{ type: "KernelPackagePin", name: "cut", args: { packages: ["linux-image-cloud-amd64", "kmod"] } }],
-        files: ["/etc/apt/preferences.d/kernelhardening-kernel-pin.pref", "/var/lib/kernelhardening/kernelpin/held-by-us"],
+        files: [
+            "/etc/apt/preferences.d/kernelhardening-kernel-pin.pref",
+            "/var/lib/kernelhardening/kernelpin/held-by-us",
+        ],
         live: "apt-mark showhold",
     },
     modules: {
@@ -78,7 +104,9 @@ const TEMPS = "find /etc /boot /var/lib/kernelhardening -name '.*.kh-*' 2>/dev/n
 
 async function view(vm: VmState, s: Subject): Promise<HostView> {
     // One command: each file base64'd (or "-" when absent), then the live state.
-    const script = s.files.map((f) => `if [ -e '${f}' ]; then base64 -w0 '${f}'; else printf -- -; fi; echo`).join("; ") + `; ${s.live}`;
+    const script =
+        s.files.map((f) => `if [ -e '${f}' ]; then base64 -w0 '${f}'; else printf -- -; fi; echo`).join("; ") +
+        `; ${s.live}`;
     const out = await sh(vm, script);
     const lines = out.split("\n");
     const files = s.files.map((_f, i) => (lines[i] === "-" ? null : Buffer.from(lines[i], "base64").toString("utf8")));
@@ -90,7 +118,13 @@ const spec = (r: ResourceSpec[]) => JSON.stringify(r);
 /** Brings a fresh stack to the state before `op`; returns it and the host before `op`. */
 async function prepare(vm: VmState, proxy: CutProxy, s: Subject, op: Operation) {
     const st = new Stack(PROGRAM_DIR);
-    await st.init({ connection: { value: JSON.stringify({ ...connectionFor(vm), port: proxy.port, dialErrorLimit: 1, perDialTimeout: 10 }), secret: true }, resources: { value: spec(s.a) } });
+    await st.init({
+        connection: {
+            value: JSON.stringify({ ...connectionFor(vm), port: proxy.port, dialErrorLimit: 1, perDialTimeout: 10 }),
+            secret: true,
+        },
+        resources: { value: spec(s.a) },
+    });
     proxy.measure();
     if (op !== "create") await st.ok(["up", "--yes", "--skip-preview", "--stack", st.name]);
     const before = await view(vm, s);
@@ -107,7 +141,12 @@ function runOp(st: Stack, op: Operation) {
 }
 
 /** Server-to-client bytes and chunk ends of one uncut run of `op`, and the host it leaves. */
-async function measureSession(vm: VmState, proxy: CutProxy, s: Subject, op: Operation): Promise<{ bytes: number; chunks: Chunk[]; after: HostView }> {
+async function measureSession(
+    vm: VmState,
+    proxy: CutProxy,
+    s: Subject,
+    op: Operation,
+): Promise<{ bytes: number; chunks: Chunk[]; after: HostView }> {
     await restore(vm);
     const { st } = await prepare(vm, proxy, s, op);
     try {
@@ -120,7 +159,15 @@ async function measureSession(vm: VmState, proxy: CutProxy, s: Subject, op: Oper
     }
 }
 
-async function cutOnce(vm: VmState, proxy: CutProxy, s: Subject, op: Operation, cutAt: Cut, sessionBytes: number, expected: HostView): Promise<CutResult> {
+async function cutOnce(
+    vm: VmState,
+    proxy: CutProxy,
+    s: Subject,
+    op: Operation,
+    cutAt: Cut,
+    sessionBytes: number,
+    expected: HostView,
+): Promise<CutResult> {
     await restore(vm);
     const { st, before } = await prepare(vm, proxy, s, op);
     try {
@@ -128,7 +175,9 @@ async function cutOnce(vm: VmState, proxy: CutProxy, s: Subject, op: Operation, 
         const cut = await runOp(st, op);
         proxy.measure();
         const host = await view(vm, s);
-        const each = host.files.map((f, i) => (f === before.files[i] ? "old" : f === expected.files[i] ? "new" : "partial"));
+        const each = host.files.map((f, i) =>
+            f === before.files[i] ? "old" : f === expected.files[i] ? "new" : "partial",
+        );
         const fileState = each.includes("partial") ? "partial" : each.every((e) => e === "old") ? "old" : "new";
         const tempFiles = Number((await sh(vm, TEMPS)).trim());
         // Converge without help: the same command again, then nothing left to do.
@@ -140,9 +189,20 @@ async function cutOnce(vm: VmState, proxy: CutProxy, s: Subject, op: Operation, 
             const now = await view(vm, s);
             const sameFiles = now.files.every((f, i) => f === expected.files[i]);
             converged = pre.code === 0 && sameFiles && now.live === expected.live;
-            if (!converged) detail = `preview ${pre.code}; files ${sameFiles ? "as uncut" : "differ from uncut"}; live ${JSON.stringify(now.live)} vs ${JSON.stringify(expected.live)}`;
+            if (!converged)
+                detail = `preview ${pre.code}; files ${sameFiles ? "as uncut" : "differ from uncut"}; live ${JSON.stringify(now.live)} vs ${JSON.stringify(expected.live)}`;
         }
-        return { subject: s.name, op, cutAt: describeCut(cutAt), sessionBytes, cutRunFailed: cut.code !== 0, fileState, tempFiles, converged, detail };
+        return {
+            subject: s.name,
+            op,
+            cutAt: describeCut(cutAt),
+            sessionBytes,
+            cutRunFailed: cut.code !== 0,
+            fileState,
+            tempFiles,
+            converged,
+            detail,
+        };
     } finally {
         st.cleanup();
     }
@@ -160,7 +220,8 @@ export function cutPoints(chunks: Chunk[], spread: number | "all", gaps = 0): Cu
     const server = chunks.filter((c) => c.from === "server");
     if (spread === "all") return server.map((c) => ({ after: "server", bytes: c.end }));
     const cuts: Cut[] = [];
-    for (let i = 1; i <= spread; i++) cuts.push({ after: "server", bytes: server[Math.floor((i * server.length) / (spread + 1))].end });
+    for (let i = 1; i <= spread; i++)
+        cuts.push({ after: "server", bytes: server[Math.floor((i * server.length) / (spread + 1))].end });
     // Busy: from the client's last chunk to the server's next, when the client spoke last.
     const busy: Array<{ clientEnd: number; ms: number }> = [];
     let lastServer = -Infinity;
@@ -168,17 +229,25 @@ export function cutPoints(chunks: Chunk[], spread: number | "all", gaps = 0): Cu
     for (const c of chunks) {
         if (c.from === "client") lastClient = c;
         else {
-            if (lastClient && lastClient.t >= lastServer) busy.push({ clientEnd: lastClient.end, ms: c.t - lastClient.t });
+            if (lastClient && lastClient.t >= lastServer)
+                busy.push({ clientEnd: lastClient.end, ms: c.t - lastClient.t });
             lastServer = c.t;
         }
     }
-    for (const b of busy.sort((x, y) => y.ms - x.ms).slice(0, gaps)) cuts.push({ after: "client", bytes: b.clientEnd, delayMs: Math.max(20, Math.floor(b.ms / 2)) });
+    for (const b of busy.sort((x, y) => y.ms - x.ms).slice(0, gaps))
+        cuts.push({ after: "client", bytes: b.clientEnd, delayMs: Math.max(20, Math.floor(b.ms / 2)) });
     const seen = new Set<string>();
     return cuts.filter((c) => !seen.has(JSON.stringify(c)) && !!seen.add(JSON.stringify(c)));
 }
 
 /** Cuts each subject's create, update and delete at the points cutPoints picks from an uncut run. */
-export async function campaign(vm: VmState, subjects: Subject[], ops: Operation[], points: { spread: number | "all"; gaps: number }, log: (r: CutResult) => void = () => undefined): Promise<CutResult[]> {
+export async function campaign(
+    vm: VmState,
+    subjects: Subject[],
+    ops: Operation[],
+    points: { spread: number | "all"; gaps: number },
+    log: (r: CutResult) => void = () => undefined,
+): Promise<CutResult[]> {
     const proxy = new CutProxy(vm.port);
     await proxy.start();
     const results: CutResult[] = [];
@@ -200,7 +269,10 @@ export async function campaign(vm: VmState, subjects: Subject[], ops: Operation[
 }
 
 export function summarize(results: CutResult[]): string {
-    const rows = results.map((r) => `| ${r.subject} | ${r.op} | ${r.cutAt} (of ${r.sessionBytes} server bytes) | ${r.cutRunFailed ? "failed" : "succeeded"} | ${r.fileState} | ${r.tempFiles} | ${r.converged ? "yes" : "NO"} |`);
+    const rows = results.map(
+        (r) =>
+            `| ${r.subject} | ${r.op} | ${r.cutAt} (of ${r.sessionBytes} server bytes) | ${r.cutRunFailed ? "failed" : "succeeded"} | ${r.fileState} | ${r.tempFiles} | ${r.converged ? "yes" : "NO"} |`,
+    );
     const ok = (r: CutResult) => r.converged && r.fileState !== "partial" && r.tempFiles === 0;
     const per = [...new Set(results.map((r) => r.subject))].map((s) => {
         const mine = results.filter((r) => r.subject === s);

@@ -25,14 +25,18 @@ interface TestServer {
 // ssh2's generator now and then (about 1 in 300 ed25519 keys) makes a key its own parser rejects.
 function keyPair(type: "rsa" | "ed25519"): ReturnType<typeof utils.generateKeyPairSync> {
     for (;;) {
-        const k = type === "rsa" ? utils.generateKeyPairSync("rsa", { bits: 2048 }) : utils.generateKeyPairSync("ed25519");
+        const k =
+            type === "rsa" ? utils.generateKeyPairSync("rsa", { bits: 2048 }) : utils.generateKeyPairSync("ed25519");
         if (!(utils.parseKey(k.private) instanceof Error)) return k;
     }
 }
 const RSA = keyPair("rsa");
 const ED = keyPair("ed25519");
 
-function startServer(exec: Exec, opts: { key?: typeof RSA; hostKeyAlgorithms?: string[]; tcpip?: boolean } = {}): Promise<TestServer> {
+function startServer(
+    exec: Exec,
+    opts: { key?: typeof RSA; hostKeyAlgorithms?: string[]; tcpip?: boolean } = {},
+): Promise<TestServer> {
     const key = opts.key ?? RSA;
     const negotiated: string[] = [];
     const commands: string[] = [];
@@ -88,7 +92,14 @@ function startServer(exec: Exec, opts: { key?: typeof RSA; hostKeyAlgorithms?: s
 }
 
 function conn(srv: TestServer, extra: Record<string, unknown> = {}): Connection {
-    return ConnectionSchema.parse({ host: "127.0.0.1", port: srv.port, password: "pw-for-tests", hostKey: srv.publicKey, dialErrorLimit: 1, ...extra });
+    return ConnectionSchema.parse({
+        host: "127.0.0.1",
+        port: srv.port,
+        password: "pw-for-tests",
+        hostKey: srv.publicKey,
+        dialErrorLimit: 1,
+        ...extra,
+    });
 }
 
 const echoOk: Exec = (_cmd, stream) => {
@@ -135,8 +146,13 @@ describe("host key algorithms", () => {
         const srv = await server(echoOk);
         const dir = mkdtempSync(join(tmpdir(), "kh-known-"));
         const file = join(dir, "known_hosts");
-        writeFileSync(file, `[127.0.0.1]:${srv.port} ${srv.publicKey}\n@revoked [127.0.0.1]:${srv.port} ${srv.publicKey}\n`);
-        const err = await newPool().run(conn(srv, { hostKey: undefined, knownHostsPath: file }), "true").catch((e) => e);
+        writeFileSync(
+            file,
+            `[127.0.0.1]:${srv.port} ${srv.publicKey}\n@revoked [127.0.0.1]:${srv.port} ${srv.publicKey}\n`,
+        );
+        const err = await newPool()
+            .run(conn(srv, { hostKey: undefined, knownHostsPath: file }), "true")
+            .catch((e) => e);
         expect(err).toBeInstanceOf(CredentialError);
         expect(err.message).toMatch(/host key verification failed for 127\.0\.0\.1:\d+: .* marks @revoked/);
         expect(srv.commands).toEqual([]);
@@ -169,7 +185,11 @@ describe("bounded remote commands", () => {
         const err = await p.run(conn(srv), "cat /dev/zero", { label: "sysctl.observe" }).catch((e) => e);
         const grew = process.memoryUsage().rss - before;
         expect(err).toBeInstanceOf(HostError);
-        expect(err.message).toMatch(new RegExp(`127\\.0\\.0\\.1:\\d+: the remote command \\(sysctl\\.observe\\) sent more than ${MAX_STDOUT_BYTES} bytes`));
+        expect(err.message).toMatch(
+            new RegExp(
+                `127\\.0\\.0\\.1:\\d+: the remote command \\(sysctl\\.observe\\) sent more than ${MAX_STDOUT_BYTES} bytes`,
+            ),
+        );
         process.stderr.write(`flood: rss +${(grew / 2 ** 20).toFixed(0)} MiB, ${Date.now() - t} ms\n`);
         expect(grew).toBeLessThan(96 * 2 ** 20);
     });
@@ -179,12 +199,16 @@ describe("bounded remote commands", () => {
         const healthy = await server(echoOk);
         const p = newPool();
         const t = Date.now();
-        const stuck = p.run(conn(hang, { commandTimeout: 2 }), "sleep infinity", { label: "kernelpin.apply" }).catch((e) => e);
+        const stuck = p
+            .run(conn(hang, { commandTimeout: 2 }), "sleep infinity", { label: "kernelpin.apply" })
+            .catch((e) => e);
         // Meanwhile the healthy host answers many commands in time.
         for (let i = 0; i < 5; i++) expect((await p.run(conn(healthy), "true")).stdout.toString()).toBe("ok\n");
         expect(Date.now() - t).toBeLessThan(1500);
         const err = await stuck;
-        expect(err.message).toMatch(/the remote command \(kernelpin\.apply\) did not finish within 2 s \(connection\.commandTimeout\)/);
+        expect(err.message).toMatch(
+            /the remote command \(kernelpin\.apply\) did not finish within 2 s \(connection\.commandTimeout\)/,
+        );
         expect(Date.now() - t).toBeGreaterThanOrEqual(1900);
         expect(Date.now() - t).toBeLessThan(6000);
     });
@@ -226,7 +250,9 @@ describe("jump hosts", () => {
             hostKey: RSA.public.trim().split(" ").slice(0, 2).join(" "), // not the target's key
             proxy: { host: "127.0.0.1", port: jump.port, password: "pw", hostKey: jump.publicKey, dialErrorLimit: 1 },
         });
-        const err = await newPool().run(c, "true").catch((e) => e);
+        const err = await newPool()
+            .run(c, "true")
+            .catch((e) => e);
         expect(err).toBeInstanceOf(HostError);
         expect(jump.commands).toEqual([]);
         for (let i = 0; i < 50 && jump.open() > 0; i++) await new Promise((r) => setTimeout(r, 100));
@@ -262,47 +288,49 @@ describe("sudo -S with connection.sudoPassword (a fake sudo that behaves like su
     const PROMPT = "[kernelhardening-sudo-password]";
     const READY = "[kernelhardening-sudo-ok]";
     /** Asks for `password` (or not, for a NOPASSWD rule), then runs a "script" that echoes its stdin. */
-    const fakeSudo = (password: string | undefined, got: { stdin: string[] }): Exec => (cmd, stream) => {
-        let buf = "";
-        let authed = password === undefined;
-        let tries = 0;
-        const run = () => {
-            stream.stderr.write(`${READY}\n`);
-            stream.stderr.write("script stderr\n");
-        };
-        if (!cmd.startsWith(`sudo -S -p '${PROMPT}' -- /bin/sh -c `)) {
-            stream.stderr.write("unexpected command\n");
-            stream.exit(2);
-            return void stream.end();
-        }
-        if (authed) run();
-        else stream.stderr.write(PROMPT);
-        stream.on("data", (d: Buffer) => {
-            buf += d.toString();
-            while (!authed && buf.includes("\n")) {
-                const line = buf.slice(0, buf.indexOf("\n"));
-                buf = buf.slice(buf.indexOf("\n") + 1);
-                if (line === password) {
-                    authed = true;
-                    run();
-                } else {
-                    tries++;
-                    stream.stderr.write(`Sorry, try again.\n${PROMPT}`);
+    const fakeSudo =
+        (password: string | undefined, got: { stdin: string[] }): Exec =>
+        (cmd, stream) => {
+            let buf = "";
+            let authed = password === undefined;
+            let tries = 0;
+            const run = () => {
+                stream.stderr.write(`${READY}\n`);
+                stream.stderr.write("script stderr\n");
+            };
+            if (!cmd.startsWith(`sudo -S -p '${PROMPT}' -- /bin/sh -c `)) {
+                stream.stderr.write("unexpected command\n");
+                stream.exit(2);
+                return void stream.end();
+            }
+            if (authed) run();
+            else stream.stderr.write(PROMPT);
+            stream.on("data", (d: Buffer) => {
+                buf += d.toString();
+                while (!authed && buf.includes("\n")) {
+                    const line = buf.slice(0, buf.indexOf("\n"));
+                    buf = buf.slice(buf.indexOf("\n") + 1);
+                    if (line === password) {
+                        authed = true;
+                        run();
+                    } else {
+                        tries++;
+                        stream.stderr.write(`Sorry, try again.\n${PROMPT}`);
+                    }
                 }
-            }
-        });
-        stream.on("end", () => {
-            if (!authed) {
-                stream.stderr.write(`sudo: ${tries} incorrect password attempt${tries === 1 ? "" : "s"}\n`);
-                stream.exit(1);
-            } else {
-                got.stdin.push(buf);
-                stream.write(buf);
-                stream.exit(0);
-            }
-            stream.end();
-        });
-    };
+            });
+            stream.on("end", () => {
+                if (!authed) {
+                    stream.stderr.write(`sudo: ${tries} incorrect password attempt${tries === 1 ? "" : "s"}\n`);
+                    stream.exit(1);
+                } else {
+                    got.stdin.push(buf);
+                    stream.write(buf);
+                    stream.exit(0);
+                }
+                stream.end();
+            });
+        };
 
     async function runWith(password: string | undefined, sudoPassword: string | undefined) {
         const { runScript } = await import("../../provider/host/run");
@@ -342,10 +370,22 @@ describe("what sudo and the host lock say becomes a clear error", () => {
     test.each([
         [127, "sh: 1: sudo: not found\n", /sudo is not installed on this host/],
         [127, "bash: line 1: sudo: command not found\n", /sudo is not installed on this host/],
-        [1, "sudo: sorry, you must have a tty to run sudo\n", /requires a terminal for user deploy \(Defaults requiretty\).*Defaults:deploy !requiretty/],
+        [
+            1,
+            "sudo: sorry, you must have a tty to run sudo\n",
+            /requires a terminal for user deploy \(Defaults requiretty\).*Defaults:deploy !requiretty/,
+        ],
         [1, "sudo: a password is required\n", /sudo asks user deploy for a password: set connection\.sudoPassword/],
-        [1, "deploy is not in the sudoers file.  This incident will be reported.\n", /user deploy may not run \/bin\/sh as root/],
-        [75, "kernelhardening: host lock busy: pid 1 \x1b]0;owned\x07\n", /held this host's lock for 120 s \(pid 1 \\x1b\]0;owned\\x07\)/],
+        [
+            1,
+            "deploy is not in the sudoers file.  This incident will be reported.\n",
+            /user deploy may not run \/bin\/sh as root/,
+        ],
+        [
+            75,
+            "kernelhardening: host lock busy: pid 1 \x1b]0;owned\x07\n",
+            /held this host's lock for 120 s \(pid 1 \\x1b\]0;owned\\x07\)/,
+        ],
     ])("exit %d, %j", (code, stderr, re) => {
         expect(msg(code, stderr)).toMatch(re);
     });

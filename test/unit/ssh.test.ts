@@ -2,7 +2,14 @@ import { createHmac, randomBytes } from "crypto";
 import { mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { fingerprint, hostKeyAlgorithms, knownHostKeys, parsePin, readKnownHosts, verifyHostKey } from "../../provider/ssh/hostkeys";
+import {
+    fingerprint,
+    hostKeyAlgorithms,
+    knownHostKeys,
+    parsePin,
+    readKnownHosts,
+    verifyHostKey,
+} from "../../provider/ssh/hostkeys";
 import { shellQuote } from "../../provider/host/run";
 import { scrubSecrets } from "../../provider/ssh/redact";
 import { ConnectionSchema, usesSudo, endpoint } from "../../provider/ssh/connection";
@@ -22,7 +29,9 @@ describe("host keys", () => {
         const policy = { kind: "pinned" as const, keys: [parsePin(LINE)], source: "connection.hostKey" };
         expect(verifyHostKey(policy, BLOB, "h:22")).toBeUndefined();
         const other = Buffer.concat([BLOB.subarray(0, BLOB.length - 1), Buffer.from([0])]);
-        expect(verifyHostKey(policy, other, "h:2222")).toMatch(/^host key verification failed for h:2222: the host presented ssh-ed25519 SHA256:\S+, expected ssh-ed25519 SHA256:/);
+        expect(verifyHostKey(policy, other, "h:2222")).toMatch(
+            /^host key verification failed for h:2222: the host presented ssh-ed25519 SHA256:\S+, expected ssh-ed25519 SHA256:/,
+        );
         expect(verifyHostKey({ kind: "pinned", keys: [], source: "x" }, BLOB, "h:22")).toMatch(/unknown host key/);
         expect(verifyHostKey({ kind: "insecure" }, other, "h:22")).toBeUndefined();
     });
@@ -32,7 +41,17 @@ describe("host keys", () => {
         const salt = randomBytes(20);
         const hashed = `|1|${salt.toString("base64")}|${createHmac("sha1", salt).update("[10.1.1.1]:2222").digest("base64")}`;
         const file = join(dir, "known_hosts");
-        writeFileSync(file, [`# comment`, `web1,web2 ${LINE}`, `[db]:2200 ${LINE}`, `*.example.com,!bad.example.com ${LINE}`, `${hashed} ${LINE}`, `@revoked web3 ${LINE}`].join("\n"));
+        writeFileSync(
+            file,
+            [
+                `# comment`,
+                `web1,web2 ${LINE}`,
+                `[db]:2200 ${LINE}`,
+                `*.example.com,!bad.example.com ${LINE}`,
+                `${hashed} ${LINE}`,
+                `@revoked web3 ${LINE}`,
+            ].join("\n"),
+        );
         expect(knownHostKeys(file, "web2", 22)).toHaveLength(1);
         expect(knownHostKeys(file, "web2", 2200)).toHaveLength(0);
         expect(knownHostKeys(file, "db", 2200)).toHaveLength(1);
@@ -51,7 +70,9 @@ describe("host keys", () => {
         expect(known).toEqual({ keys: [parsePin(LINE)], revoked: [parsePin(LINE)] });
         expect(readKnownHosts(file, "a.example.com", 22)).toEqual({ keys: [], revoked: [parsePin(LINE)] });
         const policy = { kind: "pinned" as const, ...known, source: file };
-        expect(verifyHostKey(policy, BLOB, "web1:22")).toMatch(/^host key verification failed for web1:22: the host presented ssh-ed25519 SHA256:\S+, which .* marks @revoked$/);
+        expect(verifyHostKey(policy, BLOB, "web1:22")).toMatch(
+            /^host key verification failed for web1:22: the host presented ssh-ed25519 SHA256:\S+, which .* marks @revoked$/,
+        );
     });
 
     test("an RSA key is negotiated with SHA-2 signatures only", () => {
@@ -63,9 +84,19 @@ describe("host keys", () => {
 describe("connection", () => {
     test("defaults and sudo", () => {
         const c = ConnectionSchema.parse({ host: "h" });
-        expect(c).toMatchObject({ port: 22, user: "root", dialErrorLimit: 10, perDialTimeout: 15, commandTimeout: 600 });
-        expect(ConnectionSchema.safeParse({ host: "h", sudoPassword: "a\nb" }).error?.issues[0]).toMatchObject({ path: ["sudoPassword"] });
-        expect(ConnectionSchema.safeParse({ host: "h", commandTimeout: 0 }).error?.issues[0]).toMatchObject({ path: ["commandTimeout"] });
+        expect(c).toMatchObject({
+            port: 22,
+            user: "root",
+            dialErrorLimit: 10,
+            perDialTimeout: 15,
+            commandTimeout: 600,
+        });
+        expect(ConnectionSchema.safeParse({ host: "h", sudoPassword: "a\nb" }).error?.issues[0]).toMatchObject({
+            path: ["sudoPassword"],
+        });
+        expect(ConnectionSchema.safeParse({ host: "h", commandTimeout: 0 }).error?.issues[0]).toMatchObject({
+            path: ["commandTimeout"],
+        });
         expect(ConnectionSchema.safeParse({ host: "h", proxy: { host: "j", sudoPassword: "x" } }).success).toBe(false);
         expect(usesSudo(c)).toBe(false);
         expect(usesSudo(ConnectionSchema.parse({ host: "h", user: "deploy" }))).toBe(true);
@@ -79,7 +110,9 @@ describe("connection", () => {
     });
 
     test("secrets are scrubbed from messages", () => {
-        expect(scrubSecrets("auth failed for hunter2 at h", ["hunter2", undefined, "x"])).toBe("auth failed for [secret] at h");
+        expect(scrubSecrets("auth failed for hunter2 at h", ["hunter2", undefined, "x"])).toBe(
+            "auth failed for [secret] at h",
+        );
     });
 });
 
@@ -112,22 +145,36 @@ test("read_input acts only on input that ends with END: input a lost connection 
     const { SH_PRELUDE } = require("../../provider/host/shell") as typeof import("../../provider/host/shell");
     const { encodeRecords } = require("../../provider/host/records") as typeof import("../../provider/host/records");
     const { spawnSync } = require("child_process") as typeof import("child_process");
-    const run = (stdin: string) => spawnSync("dash", ["-c", `${SH_PRELUDE}\nin=$(mktemp); read_input "$in"; cat "$in"; rm -f "$in"`], { input: stdin, encoding: "utf8" });
-    const full = encodeRecords([["S", "kernel.kptr_restrict", "Mg=="], ["W", "YQ=="]]);
+    const run = (stdin: string) =>
+        spawnSync("dash", ["-c", `${SH_PRELUDE}\nin=$(mktemp); read_input "$in"; cat "$in"; rm -f "$in"`], {
+            input: stdin,
+            encoding: "utf8",
+        });
+    const full = encodeRecords([
+        ["S", "kernel.kptr_restrict", "Mg=="],
+        ["W", "YQ=="],
+    ]);
     expect(run(full)).toMatchObject({ status: 0, stdout: "S\tkernel.kptr_restrict\tMg==\nW\tYQ==\n" });
     for (const cut of [0, 5, full.length - 6, full.length - 4, full.length - 2]) {
-        expect(run(full.slice(0, cut))).toMatchObject({ status: 65, stdout: "", stderr: expect.stringMatching(/incomplete input/) });
+        expect(run(full.slice(0, cut))).toMatchObject({
+            status: 65,
+            stdout: "",
+            stderr: expect.stringMatching(/incomplete input/),
+        });
     }
 });
 
 describe("the one exit for messages: secrets of any length scrubbed, control characters escaped", () => {
-    const { registerSecret, sanitize, escapeControl, trimRemote } = require("../../provider/ssh/redact") as typeof import("../../provider/ssh/redact");
+    const { registerSecret, sanitize, escapeControl, trimRemote } =
+        require("../../provider/ssh/redact") as typeof import("../../provider/ssh/redact");
 
     test("registered secrets, however short, never leave in clear (nor escaped)", () => {
         registerSecret("Q7");
         registerSecret("long-secret-Q7-x");
         registerSecret("pa\x1bss");
-        expect(sanitize("auth Q7 and long-secret-Q7-x and pa\x1bss and pa\\x1bss")).toBe("auth [secret] and [secret] and [secret] and [secret]");
+        expect(sanitize("auth Q7 and long-secret-Q7-x and pa\x1bss and pa\\x1bss")).toBe(
+            "auth [secret] and [secret] and [secret] and [secret]",
+        );
         expect(scrubSecrets("k=1", ["1"])).toBe("k=[secret]");
     });
 
@@ -147,7 +194,9 @@ describe("the one exit for messages: secrets of any length scrubbed, control cha
         registerSecret("Zz");
         const logger = new EngineLogger();
         const written: string[] = [];
-        const spy = jest.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => (written.push(String(s)), true));
+        const spy = jest
+            .spyOn(process.stderr, "write")
+            .mockImplementation((s: string | Uint8Array) => (written.push(String(s)), true));
         try {
             logger.log("warning", "host said \x1b[2J with Zz");
         } finally {
@@ -161,10 +210,20 @@ describe("the one exit for messages: secrets of any length scrubbed, control cha
                 throw new Error("boom \x1b]0;x\x07 Zz");
             },
         };
-        const svc = makeService({ name: "kh", version: "0", schema: "{}", resources: [handler as never], functions: [] }, logger);
+        const svc = makeService(
+            { name: "kh", version: "0", schema: "{}", resources: [handler as never], functions: [] },
+            logger,
+        );
         const { CheckRequest } = await import("@pulumi/pulumi/proto/provider_pb");
-        const req = new CheckRequest().setUrn("urn:pulumi:s::p::kernelhardening:index:Sysctl::a").setType("kernelhardening:index:Sysctl");
-        const err = await new Promise<{ details: string }>((resolve) => (svc.check as any)({ request: req }, (e: { details: string }) => resolve(e)));
+        const req = new CheckRequest()
+            .setUrn("urn:pulumi:s::p::kernelhardening:index:Sysctl::a")
+            .setType("kernelhardening:index:Sysctl");
+        const err = await new Promise<{ details: string }>((resolve) =>
+            (svc.check as unknown as (call: unknown, cb: (e: { details: string }) => void) => void)(
+                { request: req },
+                (e) => resolve(e),
+            ),
+        );
         expect(err.details).toBe("boom \\x1b]0;x\\x07 [secret]");
     });
 });

@@ -36,60 +36,119 @@ class KernelHardening extends pulumi.ComponentResource {
     }
 }
 
-export async function constructKernelHardening(name: string, inputs: Record<string, unknown>, opts: pulumi.ComponentResourceOptions): Promise<ConstructResult> {
+export async function constructKernelHardening(
+    name: string,
+    inputs: Record<string, unknown>,
+    opts: pulumi.ComponentResourceOptions,
+): Promise<ConstructResult> {
     const comp = new KernelHardening(name, opts);
     const child = { parent: comp };
 
     // Structural choices (which children exist) come from plain inputs; the connection may stay an
     // Output (it is a secret) and flows into the children as is.
     const plain: Record<string, unknown> = {};
-    const keys = ["profile", "overrides", "exclude", "allowOneWay", "exact", "lockdownMode", "sysctlFile", "kernelPin",
-        "moduleBlocklist", "reboot", "kernelCmdline", "costlyBootParameters", "excludeBootParameters"];
+    const keys = [
+        "profile",
+        "overrides",
+        "exclude",
+        "allowOneWay",
+        "exact",
+        "lockdownMode",
+        "sysctlFile",
+        "kernelPin",
+        "moduleBlocklist",
+        "reboot",
+        "kernelCmdline",
+        "costlyBootParameters",
+        "excludeBootParameters",
+    ];
     for (const k of keys) plain[k] = await known(inputs[k]);
     const shape = HardeningBootObject.omit({ connection: true }).safeParse(JSON.parse(JSON.stringify(plain)));
-    if (!shape.success) throw inputError(shape.error.issues.map((i: { path: PropertyKey[]; message: string }) => `${i.path.join(".")}: ${i.message}`).join("; "));
+    if (!shape.success)
+        throw inputError(
+            shape.error.issues
+                .map((i: { path: PropertyKey[]; message: string }) => `${i.path.join(".")}: ${i.message}`)
+                .join("; "),
+        );
     const connection = pulumi.output(inputs.connection as pulumi.Input<Record<string, unknown>>);
 
     // One read of the host tells which profile keys this kernel has.
     // unsecret: the settings are not secret just because the connection that read them is.
-    const resolved = pulumi.unsecret(connection.apply(async (raw) => {
-        const conn = ConnectionSchema.parse(raw);
-        const inp: HardeningInputs = { ...shape.data, connection: conn } as HardeningInputs;
-        const obs = await observeSysctl(conn, inp.sysctlFile, candidateKeys(inp));
-        const supported = new Set(Object.entries(obs.live).filter(([, v]) => v !== null).map(([k]) => k));
-        const profile = resolveProfile(inp, supported, obs.live);
-        if (profile.leftAlone.length) pulumi.log.info(`left alone, the host is already stricter: ${profile.leftAlone.join(", ")}`, comp);
-        if (profile.unsupportedKeys.length) pulumi.log.warn(`this kernel has no ${profile.unsupportedKeys.join(", ")}: reported in unsupportedKeys, not set`, comp);
-        if (profile.skippedOneWay.length) pulumi.log.warn(`left out without allowOneWay (they cannot be undone before a reboot): ${profile.skippedOneWay.join(", ")}`, comp);
-        if (profile.oneWayApplied.length) pulumi.log.info(`one-way settings, not reversible before a reboot: ${profile.oneWayApplied.join(", ")}`, comp);
-        return profile;
-    }));
+    const resolved = pulumi.unsecret(
+        connection.apply(async (raw) => {
+            const conn = ConnectionSchema.parse(raw);
+            const inp: HardeningInputs = { ...shape.data, connection: conn } as HardeningInputs;
+            const obs = await observeSysctl(conn, inp.sysctlFile, candidateKeys(inp));
+            const supported = new Set(
+                Object.entries(obs.live)
+                    .filter(([, v]) => v !== null)
+                    .map(([k]) => k),
+            );
+            const profile = resolveProfile(inp, supported, obs.live);
+            if (profile.leftAlone.length)
+                pulumi.log.info(`left alone, the host is already stricter: ${profile.leftAlone.join(", ")}`, comp);
+            if (profile.unsupportedKeys.length)
+                pulumi.log.warn(
+                    `this kernel has no ${profile.unsupportedKeys.join(", ")}: reported in unsupportedKeys, not set`,
+                    comp,
+                );
+            if (profile.skippedOneWay.length)
+                pulumi.log.warn(
+                    `left out without allowOneWay (they cannot be undone before a reboot): ${profile.skippedOneWay.join(", ")}`,
+                    comp,
+                );
+            if (profile.oneWayApplied.length)
+                pulumi.log.info(
+                    `one-way settings, not reversible before a reboot: ${profile.oneWayApplied.join(", ")}`,
+                    comp,
+                );
+            return profile;
+        }),
+    );
 
-    const sysctl = new sdk.Sysctl(`${name}-sysctl`, {
-        connection: connection as never,
-        file: shape.data.sysctlFile,
-        entries: resolved.entries,
-        comment: `KernelHardening ${name}: profile ${shape.data.profile}`,
-        allowOneWayKeys: shape.data.allowOneWay,
-    }, child);
+    const sysctl = new sdk.Sysctl(
+        `${name}-sysctl`,
+        {
+            connection: connection as never,
+            file: shape.data.sysctlFile,
+            entries: resolved.entries,
+            comment: `KernelHardening ${name}: profile ${shape.data.profile}`,
+            allowOneWayKeys: shape.data.allowOneWay,
+        },
+        child,
+    );
     const applied: pulumi.Resource[] = [sysctl];
 
     let lockdownLevel: pulumi.Output<string | undefined> = pulumi.output(undefined);
     let rebootRequired: pulumi.Output<boolean> = pulumi.output(false);
     if (shape.data.allowOneWay) {
-        const lockdown = new sdk.Lockdown(`${name}-lockdown`, { connection: connection as never, mode: shape.data.lockdownMode }, child);
+        const lockdown = new sdk.Lockdown(
+            `${name}-lockdown`,
+            { connection: connection as never, mode: shape.data.lockdownMode },
+            child,
+        );
         lockdownLevel = lockdown.currentLevel;
         rebootRequired = lockdown.rebootRequired;
         applied.push(lockdown);
     }
     if (shape.data.kernelPin) {
-        const pin = new sdk.KernelPackagePin(`${name}-kernel-pin`, { connection: connection as never, ...shape.data.kernelPin }, child);
+        const pin = new sdk.KernelPackagePin(
+            `${name}-kernel-pin`,
+            { connection: connection as never, ...shape.data.kernelPin },
+            child,
+        );
         rebootRequired = pulumi.all([rebootRequired, pin.rebootRequired]).apply(([a, b]) => a || !!b);
         applied.push(pin);
     }
 
     if (shape.data.moduleBlocklist?.length) {
-        applied.push(new sdk.ModuleBlocklist(`${name}-module-blocklist`, { connection: connection as never, modules: shape.data.moduleBlocklist }, child));
+        applied.push(
+            new sdk.ModuleBlocklist(
+                `${name}-module-blocklist`,
+                { connection: connection as never, modules: shape.data.moduleBlocklist },
+                child,
+            ),
+        );
     }
 
     // Boot-time hardening: the profile's kernel parameters, and the reboot that brings them in force.
@@ -97,19 +156,38 @@ export async function constructKernelHardening(name: string, inputs: Record<stri
     const watched: pulumi.Output<boolean>[] = [rebootRequired];
     let cmdline: sdk.KernelCmdline | undefined;
     if (Object.keys(boot).length) {
-        cmdline = new sdk.KernelCmdline(`${name}-cmdline`, { connection: connection as never, parameters: boot, allowOneWay: shape.data.allowOneWay }, child);
+        cmdline = new sdk.KernelCmdline(
+            `${name}-cmdline`,
+            { connection: connection as never, parameters: boot, allowOneWay: shape.data.allowOneWay },
+            child,
+        );
         watched.push(cmdline.rebootRequired);
         rebootRequired = pulumi.all([rebootRequired, cmdline.rebootRequired]).apply(([a, b]) => a || !!b);
         applied.push(cmdline);
     }
     if (shape.data.reboot === "ifRequired") {
         const expectLockdown = shape.data.allowOneWay ? shape.data.lockdownMode : undefined;
-        applied.push(new sdk.HostReboot(`${name}-reboot`, { connection: connection as never, rebootRequired: watched, expectCmdline: cmdline?.parameters, expectLockdown }, { ...child, dependsOn: [...applied] }));
+        applied.push(
+            new sdk.HostReboot(
+                `${name}-reboot`,
+                {
+                    connection: connection as never,
+                    rebootRequired: watched,
+                    expectCmdline: cmdline?.parameters,
+                    expectLockdown,
+                },
+                { ...child, dependsOn: [...applied] },
+            ),
+        );
     }
 
     // The audit runs after every child applied; a preview has nothing applied yet.
     const ids = applied.map((r) => (r as pulumi.CustomResource).id);
-    const audit = pulumi.unsecret(pulumi.all([connection, pulumi.all(ids)]).apply(async ([raw]) => (pulumi.runtime.isDryRun() ? undefined : auditHost(ConnectionSchema.parse(raw)))));
+    const audit = pulumi.unsecret(
+        pulumi
+            .all([connection, pulumi.all(ids)])
+            .apply(async ([raw]) => (pulumi.runtime.isDryRun() ? undefined : auditHost(ConnectionSchema.parse(raw)))),
+    );
 
     const state = {
         profile: shape.data.profile,
@@ -122,7 +200,9 @@ export async function constructKernelHardening(name: string, inputs: Record<stri
         rebootRequired,
         bootParameters: boot,
         auditSummary: audit.apply((a) => a?.summary),
-        auditFailures: audit.apply((a) => a?.findings.filter((f) => f.status === "fail").map((f) => `${f.id}: ${f.fix}`)),
+        auditFailures: audit.apply((a) =>
+            a?.findings.filter((f) => f.status === "fail").map((f) => `${f.id}: ${f.fix}`),
+        ),
     };
     comp.complete(state);
     return { urn: comp.urn, state };

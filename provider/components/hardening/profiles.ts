@@ -34,50 +34,84 @@ const WITHOUT_ONE_WAY: Record<string, string> = { "kernel.yama.ptrace_scope": "2
 export const HardeningObject = z
     .object({
         connection: ConnectionSchema,
-        profile: z.enum(["baseline", "strict"])
+        profile: z
+            .enum(["baseline", "strict"])
             .meta({ pulumiType: "Profile", typeDescription: "A KernelHardening profile." })
             .default("baseline")
-            .describe("`baseline` (the post's runtime settings and Lockdown integrity) or `strict` (adds KSPP's sysctls)."),
+            .describe(
+                "`baseline` (the post's runtime settings and Lockdown integrity) or `strict` (adds KSPP's sysctls).",
+            ),
         /** Per-key values that replace or add to the profile's. */
-        overrides: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({})
-            .describe("Per-key values that replace or add to the profile's, e.g. `{\"kernel.yama.ptrace_scope\": \"3\"}`."),
+        overrides: z
+            .record(z.string(), z.union([z.string(), z.number()]).transform(String))
+            .default({})
+            .describe(
+                'Per-key values that replace or add to the profile\'s, e.g. `{"kernel.yama.ptrace_scope": "3"}`.',
+            ),
         /** Profile keys to leave alone. */
         exclude: z.array(z.string()).default([]).describe("Profile keys to leave alone."),
         /** Opt-in for settings the kernel only lets go one way until reboot: the one-way sysctls and Lockdown. */
-        allowOneWay: z.boolean().default(false)
+        allowOneWay: z
+            .boolean()
+            .default(false)
             .describe("Opt-in for settings that cannot be undone before a reboot: the one-way sysctls and Lockdown."),
-        exact: z.boolean().default(false)
-            .describe("Set every profile value exactly, even where the host already has a stricter one (default: leave those alone)."),
-        lockdownMode: z.enum(["integrity", "confidentiality"])
-            .meta({ pulumiType: "LockdownMode", typeDescription: "A Lockdown level the kernel can be raised to at run time." })
+        exact: z
+            .boolean()
+            .default(false)
+            .describe(
+                "Set every profile value exactly, even where the host already has a stricter one (default: leave those alone).",
+            ),
+        lockdownMode: z
+            .enum(["integrity", "confidentiality"])
+            .meta({
+                pulumiType: "LockdownMode",
+                typeDescription: "A Lockdown level the kernel can be raised to at run time.",
+            })
             .default("integrity")
             .describe("Lockdown level to raise to when allowOneWay is set."),
         // Sorts after the distribution's own drop-ins (Debian's 99-protect-links.conf), so ours win at boot.
-        sysctlFile: z.string().default("99-zz-kernelhardening.conf").describe(
-            "File name of the Sysctl drop-in under /etc/sysctl.d. The default sorts after the distribution's drop-ins so the profile's values win at boot.",
-        ),
+        sysctlFile: z
+            .string()
+            .default("99-zz-kernelhardening.conf")
+            .describe(
+                "File name of the Sysctl drop-in under /etc/sysctl.d. The default sorts after the distribution's drop-ins so the profile's values win at boot.",
+            ),
         kernelPin: z
             .object({
-                packages: z.array(z.string()).optional().describe(
-                    "Packages to pin. Default: the kernel image meta-package installed and the versioned image package it depends on.",
-                ),
+                packages: z
+                    .array(z.string())
+                    .optional()
+                    .describe(
+                        "Packages to pin. Default: the kernel image meta-package installed and the versioned image package it depends on.",
+                    ),
                 version: z.string().optional().describe("Version to pin. Default: the version installed now."),
             })
             .strict()
-            .meta({ pulumiType: "KernelPinSettings", typeDescription: "Which kernel packages to hold, and at which version (see KernelPackagePin)." })
+            .meta({
+                pulumiType: "KernelPinSettings",
+                typeDescription: "Which kernel packages to hold, and at which version (see KernelPackagePin).",
+            })
             .optional()
             .describe("Also hold the kernel packages at a version (a KernelPackagePin child)."),
-        moduleBlocklist: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a kernel module name")).optional().describe(
-            "Kernel modules that may not be loaded, written under /etc/modprobe.d (a ModuleBlocklist child), e.g. dev-sec's `[\"cramfs\", \"freevxfs\", \"jffs2\", \"hfs\", \"hfsplus\", \"udf\", \"dccp\", \"rds\", \"sctp\", \"tipc\"]`.",
-        ),
+        moduleBlocklist: z
+            .array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a kernel module name"))
+            .optional()
+            .describe(
+                'Kernel modules that may not be loaded, written under /etc/modprobe.d (a ModuleBlocklist child), e.g. dev-sec\'s `["cramfs", "freevxfs", "jffs2", "hfs", "hfsplus", "udf", "dccp", "rds", "sctp", "tipc"]`.',
+            ),
     })
     .strict();
 
 export const HardeningInputsSchema = HardeningObject.superRefine((inp, ctx) => {
-        for (const k of [...Object.keys(inp.overrides), ...inp.exclude]) {
-            if (!normaliseKey(k)) ctx.addIssue({ code: "custom", path: [Object.keys(inp.overrides).includes(k) ? "overrides" : "exclude", k], message: `${JSON.stringify(k)} is not a sysctl key` });
-        }
-    });
+    for (const k of [...Object.keys(inp.overrides), ...inp.exclude]) {
+        if (!normaliseKey(k))
+            ctx.addIssue({
+                code: "custom",
+                path: [Object.keys(inp.overrides).includes(k) ? "overrides" : "exclude", k],
+                message: `${JSON.stringify(k)} is not a sysctl key`,
+            });
+    }
+});
 
 export type HardeningInputs = z.output<typeof HardeningInputsSchema>;
 
@@ -101,7 +135,9 @@ export interface ResolvedProfile {
  * lacks (`supported` null means not known yet, as in a preview with unknown inputs: keep all).
  */
 export function resolveProfile(
-    inp: HardeningInputs, supported: Set<string> | null, current: Record<string, string | null> = {},
+    inp: HardeningInputs,
+    supported: Set<string> | null,
+    current: Record<string, string | null> = {},
 ): ResolvedProfile {
     const wanted: Record<string, string> = { ...BASELINE, ...(inp.profile === "strict" ? STRICT_EXTRA : {}) };
     const overridden = new Set<string>();
@@ -115,8 +151,9 @@ export function resolveProfile(
     const leftAlone: string[] = [];
     for (const [k, v] of Object.entries(wanted)) {
         const now = current[k];
-        const profileV = locksOneWay(k, v) && !inp.allowOneWay ? WITHOUT_ONE_WAY[k] ?? v : v;
-        if (inp.exact || overridden.has(k) || now === null || now === undefined || !stricterThan(k, now, profileV)) continue;
+        const profileV = locksOneWay(k, v) && !inp.allowOneWay ? (WITHOUT_ONE_WAY[k] ?? v) : v;
+        if (inp.exact || overridden.has(k) || now === null || now === undefined || !stricterThan(k, now, profileV))
+            continue;
         leftAlone.push(`${k}=${normaliseValue(now)} (stricter than the profile's ${profileV}; exact: true sets it)`);
         delete wanted[k];
     }

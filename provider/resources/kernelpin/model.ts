@@ -29,11 +29,17 @@ export function isDebianVersion(s: string): boolean {
 
 export const PackageName = z
     .string()
-    .refine(isPackageName, "must be a Debian package name: lowercase letters, digits, + - and ., at least two characters, starting with a letter or digit (e.g. linux-image-cloud-amd64)");
+    .refine(
+        isPackageName,
+        "must be a Debian package name: lowercase letters, digits, + - and ., at least two characters, starting with a letter or digit (e.g. linux-image-cloud-amd64)",
+    );
 
 export const DebianVersion = z
     .string()
-    .refine(isDebianVersion, "must be a Debian version, [epoch:]upstream[-revision], e.g. 6.1.176-1 (see apt-cache policy)");
+    .refine(
+        isDebianVersion,
+        "must be a Debian version, [epoch:]upstream[-revision], e.g. 6.1.176-1 (see apt-cache policy)",
+    );
 
 export const KernelPinObject = z
     .object({
@@ -52,16 +58,19 @@ export const KernelPinObject = z
             })
             .optional()
             .describe(
-                "The Debian packages to pin, e.g. `[\"linux-image-cloud-amd64\", \"linux-image-6.1.0-50-cloud-amd64\"]`. Each must be installed and must be a valid Debian package name; the list is sorted, so order does not matter. Default: the kernel the host has now, that is every installed linux-image-* meta-package (on a Debian cloud image `linux-image-cloud-amd64`) and the versioned image packages it depends on (`linux-image-6.1.0-NN-cloud-amd64`), or the running kernel's image package on a host without a meta-package. The default is resolved when the resource is created and then kept: it does not follow the host.",
+                'The Debian packages to pin, e.g. `["linux-image-cloud-amd64", "linux-image-6.1.0-50-cloud-amd64"]`. Each must be installed and must be a valid Debian package name; the list is sorted, so order does not matter. Default: the kernel the host has now, that is every installed linux-image-* meta-package (on a Debian cloud image `linux-image-cloud-amd64`) and the versioned image packages it depends on (`linux-image-6.1.0-NN-cloud-amd64`), or the running kernel\'s image package on a host without a meta-package. The default is resolved when the resource is created and then kept: it does not follow the host.',
             ),
         /** Version to pin every package to; default: the version installed when the package is first pinned. */
         version: DebianVersion.optional().describe(
             "The version to pin every package to, in Debian version syntax (`[epoch:]upstream[-revision]`, e.g. `6.1.176-1`); apt must know it (see `apt-cache policy`), otherwise the preview fails listing the versions apt has. Default: for each package, the version installed when the resource first pins it, kept until this input changes. A version that apt knows but that is not installed is pinned and a warning tells how to install it: the hold keeps the installed one until then.",
         ),
         /** Let `pulumi preview` read the host to show drift and check packages (off: previews never connect). */
-        previewReadsHost: z.boolean().default(true).describe(
-            "Whether `pulumi preview` reads the host: to show drift (a hold lifted by hand, the preferences file edited or removed) and to check new packages and versions against apt. Set false for offline previews; the checks then happen when the update starts, before anything is written.",
-        ),
+        previewReadsHost: z
+            .boolean()
+            .default(true)
+            .describe(
+                "Whether `pulumi preview` reads the host: to show drift (a hold lifted by hand, the preferences file edited or removed) and to check new packages and versions against apt. Set false for offline previews; the checks then happen when the update starts, before anything is written.",
+            ),
     })
     .strict();
 
@@ -87,7 +96,9 @@ export const KernelPinStateSchema = z.looseObject({
     runningKernel: z.string().optional(),
     pinnedKernels: z.array(z.string()).optional(),
     rebootRequired: z.boolean().optional(),
-    unpinnedKernels: z.array(z.object({ package: z.string(), version: z.string().nullable(), release: z.string() })).optional(),
+    unpinnedKernels: z
+        .array(z.object({ package: z.string(), version: z.string().nullable(), release: z.string() }))
+        .optional(),
     pinFile: z.string().optional(),
     pinFileContent: z.string().nullable().optional(),
     previouslyHeld: z.array(z.string()).default([]),
@@ -107,7 +118,9 @@ export function renderPinFile(pins: Pins): string {
         "# Managed by Pulumi (kernelhardening:index:KernelPackagePin). Edits made here are reverted by `pulumi up`.",
         "# These packages are also on hold (apt-mark showhold); move them by changing the resource.",
     ];
-    const stanzas = Object.entries(sortPins(pins)).map(([pkg, ver]) => `Package: ${pkg}\nPin: version ${ver}\nPin-Priority: ${PIN_PRIORITY}\n`);
+    const stanzas = Object.entries(sortPins(pins)).map(
+        ([pkg, ver]) => `Package: ${pkg}\nPin: version ${ver}\nPin-Priority: ${PIN_PRIORITY}\n`,
+    );
     return lines.join("\n") + "\n" + stanzas.join("\n");
 }
 
@@ -118,7 +131,13 @@ export function pinsInFile(text: string): Pins {
         const field = (name: string) => new RegExp(`^${name}:[ \\t]*(.+?)\\s*$`, "mi").exec(stanza)?.[1];
         const pkg = field("Package");
         const version = /^version\s+(\S+)$/.exec(field("Pin") ?? "")?.[1];
-        if (pkg && version && isPackageName(pkg) && isDebianVersion(version) && Number(field("Pin-Priority")) >= PIN_PRIORITY) {
+        if (
+            pkg &&
+            version &&
+            isPackageName(pkg) &&
+            isDebianVersion(version) &&
+            Number(field("Pin-Priority")) >= PIN_PRIORITY
+        ) {
             pins[pkg] = version;
         }
     }

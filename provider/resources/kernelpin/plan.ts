@@ -31,7 +31,10 @@ export interface PinState {
     pinFileContent: string | null;
     /** Pinned packages that were on hold before this resource held them; delete leaves them held. */
     previouslyHeld: string[];
-    /** How the host falls short of the pins: package -> "not on hold", the file's path -> "missing" or "edited by hand". */
+    /**
+     * How the host falls short of the pins: package -> "not on hold", the file's path -> "missing" or "edited by
+     * hand".
+     */
     drift: Record<string, string>;
 }
 
@@ -41,7 +44,8 @@ export const NOT_HELD = "not on hold";
 export function driftOf(pins: Pins, obs: Pick<ObservedPin, "holds" | "pinFile">): Record<string, string> {
     const drift: Record<string, string> = {};
     for (const pkg of Object.keys(pins)) if (!obs.holds.includes(pkg)) drift[pkg] = NOT_HELD;
-    if (Object.keys(pins).length && obs.pinFile !== renderPinFile(pins)) drift[PIN_FILE] = obs.pinFile === null ? "missing" : "edited by hand";
+    if (Object.keys(pins).length && obs.pinFile !== renderPinFile(pins))
+        drift[PIN_FILE] = obs.pinFile === null ? "missing" : "edited by hand";
     return drift;
 }
 
@@ -115,10 +119,13 @@ export interface Resolved {
  */
 export function resolvePins(want: Want, obs: ObservedPin, recorded?: Recorded): Resolved {
     const failures: Resolved["failures"] = [];
-    const errors = { push: (message: string, property: "packages" | "version" = "packages") => failures.push({ property, message }) };
+    const errors = {
+        push: (message: string, property: "packages" | "version" = "packages") => failures.push({ property, message }),
+    };
     let packages: string[];
     if (want.packages) packages = want.packages;
-    else if (recorded && recorded.packages === undefined && Object.keys(recorded.pins).length) packages = Object.keys(recorded.pins);
+    else if (recorded && recorded.packages === undefined && Object.keys(recorded.pins).length)
+        packages = Object.keys(recorded.pins);
     else {
         const d = defaultPackages(obs);
         if (d.error) return { pins: {}, errors: [d.error], failures: [{ property: "packages", message: d.error }] };
@@ -138,10 +145,15 @@ export function resolvePins(want: Want, obs: ObservedPin, recorded?: Recorded): 
         }
         const version =
             want.version ??
-            (recorded && recorded.version === undefined && recorded.pins[pkg] !== undefined ? recorded.pins[pkg] : dpkg.version!);
+            (recorded && recorded.version === undefined && recorded.pins[pkg] !== undefined
+                ? recorded.pins[pkg]
+                : dpkg.version!);
         if (!versionsApt(obs, pkg).includes(version)) {
             // A version the user gave is blamed on `version`; one kept from the record, on the packages.
-            errors.push(`apt knows no version ${version} of ${pkg}; available: ${describeVersions(obs, pkg)}`, want.version ? "version" : "packages");
+            errors.push(
+                `apt knows no version ${version} of ${pkg}; available: ${describeVersions(obs, pkg)}`,
+                want.version ? "version" : "packages",
+            );
             continue;
         }
         pins[pkg] = version;
@@ -170,7 +182,9 @@ export function runsPinnedKernel(pins: Pins, obs: ObservedPin): { pinnedKernels:
     const pinnedKernels = sorted(images.values());
     if (!pinnedKernels.length) return { pinnedKernels, rebootRequired: false };
     const build = debianBuildOf(obs.unameVersion);
-    const running = [...images].some(([pkg, release]) => release === obs.runningKernel && (build === null || obs.packages[pkg]?.version === build));
+    const running = [...images].some(
+        ([pkg, release]) => release === obs.runningKernel && (build === null || obs.packages[pkg]?.version === build),
+    );
     return { pinnedKernels, rebootRequired: !running };
 }
 
@@ -210,12 +224,19 @@ export function notices(st: PinState, aptError: string | null): string[] {
     for (const [pkg, v] of Object.entries(st.pinnedVersions)) {
         const inst = st.installedVersions[pkg];
         if (inst !== null && inst !== undefined && inst !== v) {
-            out.push(`${pkg}: ${v} is pinned but ${inst} is installed; the hold keeps ${inst} until you run apt-get install --allow-change-held-packages ${pkg}=${v}`);
+            out.push(
+                `${pkg}: ${v} is pinned but ${inst} is installed; the hold keeps ${inst} until you run apt-get install --allow-change-held-packages ${pkg}=${v}`,
+            );
         }
     }
-    if (st.rebootRequired) out.push(`the running kernel ${st.runningKernel} is not the pinned kernel (${st.pinnedKernels.join(", ")}): reboot to run it`);
+    if (st.rebootRequired)
+        out.push(
+            `the running kernel ${st.runningKernel} is not the pinned kernel (${st.pinnedKernels.join(", ")}): reboot to run it`,
+        );
     if (st.unpinnedKernels.length) {
-        out.push(`kernel images installed but not pinned, which the boot loader may start: ${st.unpinnedKernels.map((k) => `${k.package} ${k.version ?? ""} (${k.release})`.replace("  ", " ")).join(", ")}`);
+        out.push(
+            `kernel images installed but not pinned, which the boot loader may start: ${st.unpinnedKernels.map((k) => `${k.package} ${k.version ?? ""} (${k.release})`.replace("  ", " ")).join(", ")}`,
+        );
     }
     if (aptError) out.push(`apt-cache policy reports: ${aptError}`);
     return out;
@@ -230,8 +251,12 @@ export function unverified(pins: Pins, obs: ObservedPin): string[] {
         if (!obs.holds.includes(pkg)) bad.push(`${pkg} is not on hold`);
         const entry = obs.policy[pkg];
         const v = entry?.versions.find((x) => x.version === version);
-        if (!v || v.priority < PIN_PRIORITY) bad.push(`apt does not pin ${pkg} to ${version} (priority ${v ? v.priority : "none"})`);
-        else if (entry!.candidate !== version) bad.push(`apt's candidate for ${pkg} is ${entry!.candidate ?? "none"}, not ${version}: another preference outranks the pin`);
+        if (!v || v.priority < PIN_PRIORITY)
+            bad.push(`apt does not pin ${pkg} to ${version} (priority ${v ? v.priority : "none"})`);
+        else if (entry!.candidate !== version)
+            bad.push(
+                `apt's candidate for ${pkg} is ${entry!.candidate ?? "none"}, not ${version}: another preference outranks the pin`,
+            );
     }
     return bad;
 }
@@ -247,7 +272,12 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
 
 function inputChange(path: string, old: unknown, want: unknown): PropertyChange[] {
     if (same(old, want)) return [];
-    return [{ path, kind: old === undefined || old === null ? "add" : want === undefined || want === null ? "delete" : "update" }];
+    return [
+        {
+            path,
+            kind: old === undefined || old === null ? "add" : want === undefined || want === null ? "delete" : "update",
+        },
+    ];
 }
 
 /** Whether the inputs the pins are resolved from changed (then diff and update read the host). */
@@ -264,7 +294,10 @@ export function diffPin(old: RecordedState, want: Want & { host: string; port: n
     const changes: PropertyChange[] = [];
     if (old.host !== want.host) changes.push({ path: "connection.host", kind: "update", replace: true });
     if (old.port !== want.port) changes.push({ path: "connection.port", kind: "update", replace: true });
-    changes.push(...inputChange("packages", old.packages, want.packages), ...inputChange("version", old.version, want.version));
+    changes.push(
+        ...inputChange("packages", old.packages, want.packages),
+        ...inputChange("version", old.version, want.version),
+    );
     // Drift, as the last refresh found it. The engine shows a change's old value from the state and
     // its new one from the inputs, which have no drift: "- drift: {...}" reads as the drift the
     // update removes.
@@ -272,7 +305,10 @@ export function diffPin(old: RecordedState, want: Want & { host: string; port: n
     return changes;
 }
 
-/** Steps that bring the host to `pins`; packages the resource no longer pins come off hold unless they were held before it. */
+/**
+ * Steps that bring the host to `pins`; packages the resource no longer pins come off hold unless they were held
+ * before it.
+ */
 export function planApply(pins: Pins, oldPins: Pins, previouslyHeld: string[]): ApplyPlan {
     const dropped = Object.keys(oldPins).filter((p) => !(p in pins));
     return {
@@ -285,7 +321,12 @@ export function planApply(pins: Pins, oldPins: Pins, previouslyHeld: string[]): 
 
 /** Steps that undo the resource: our preferences file removed, our holds lifted, nothing else. */
 export function planDelete(pins: Pins, previouslyHeld: string[]): ApplyPlan {
-    return { content: "delete", hold: [], unhold: Object.keys(pins).filter((p) => !previouslyHeld.includes(p)), observe: Object.keys(pins) };
+    return {
+        content: "delete",
+        hold: [],
+        unhold: Object.keys(pins).filter((p) => !previouslyHeld.includes(p)),
+        observe: Object.keys(pins),
+    };
 }
 
 /**
@@ -293,6 +334,17 @@ export function planDelete(pins: Pins, previouslyHeld: string[]): ApplyPlan {
  * packages already pinned; for new ones, those the host shows on hold that its record of our own
  * holds does not list (so an apply whose result was lost does not count its holds as someone else's).
  */
-export function nextPreviouslyHeld(pins: Pins, oldPins: Pins, oldPreviouslyHeld: string[], before: Pick<ObservedPin, "holds" | "ours"> | undefined): string[] {
-    return sorted(Object.keys(pins).filter((p) => (p in oldPins ? oldPreviouslyHeld.includes(p) : !!before && before.holds.includes(p) && !before.ours.includes(p))));
+export function nextPreviouslyHeld(
+    pins: Pins,
+    oldPins: Pins,
+    oldPreviouslyHeld: string[],
+    before: Pick<ObservedPin, "holds" | "ours"> | undefined,
+): string[] {
+    return sorted(
+        Object.keys(pins).filter((p) =>
+            p in oldPins
+                ? oldPreviouslyHeld.includes(p)
+                : !!before && before.holds.includes(p) && !before.ours.includes(p),
+        ),
+    );
 }

@@ -6,18 +6,16 @@ import { canonicalName, editCmdline, parseCmdline } from "../../kernel/cmdline";
 import { ObservedBoot, renderGrubDropin as renderBootDropin } from "../../boot/model";
 import { isLevel, Level, LEVELS, Mode } from "../../kernel/lockdown";
 
-export { LEVELS, rank, isLevel, parseLockdownFile, parseLsmList } from "../../kernel/lockdown";
-export type { Level, Mode, LockdownFile } from "../../kernel/lockdown";
+export { rank, isLevel, parseLockdownFile, parseLsmList } from "../../kernel/lockdown";
+export type { Level, Mode } from "../../kernel/lockdown";
 
 export const SECURITYFS = "/sys/kernel/security";
 export const LOCKDOWN_FILE = `${SECURITYFS}/lockdown`;
 export const LOCKDOWN_DROPIN_NAME = "90-kernelhardening-lockdown.cfg";
 export const GRUB_DROPIN = `/etc/default/grub.d/${LOCKDOWN_DROPIN_NAME}`;
-export const GRUB_CFG = "/boot/grub/grub.cfg";
 export const KERNEL_CMDLINE = "/etc/kernel/cmdline";
 export const UNIT_NAME = "kernelhardening-lockdown.service";
 export const UNIT_FILE = `/etc/systemd/system/${UNIT_NAME}`;
-export const UNIT_WANTS_LINK = `/etc/systemd/system/sysinit.target.wants/${UNIT_NAME}`;
 
 export const PersistenceSchema = z.enum(["grub", "kernel-cmdline", "systemd-unit"]);
 export type Persistence = z.output<typeof PersistenceSchema>;
@@ -25,17 +23,24 @@ export type Persistence = z.output<typeof PersistenceSchema>;
 export const LockdownObject = z
     .object({
         connection: ConnectionSchema,
-        mode: z.enum(["integrity", "confidentiality"], {
-            error: 'must be "integrity" or "confidentiality" (the kernel cannot be set to "none" at run time: delete the resource and reboot instead)',
-        })
-            .meta({ pulumiType: "LockdownMode", typeDescription: "A Lockdown level the kernel can be raised to at run time." })
+        mode: z
+            .enum(["integrity", "confidentiality"], {
+                error: 'must be "integrity" or "confidentiality" (the kernel cannot be set to "none" at run time: delete the resource and reboot instead)',
+            })
+            .meta({
+                pulumiType: "LockdownMode",
+                typeDescription: "A Lockdown level the kernel can be raised to at run time.",
+            })
             .describe(
                 "The lockdown level to hold: `integrity` blocks changes to the running kernel from userspace (unsigned modules, kexec of unsigned kernels, /dev/mem, hibernation, MSR writes and the other operations listed in kernel_lockdown(7)); `confidentiality` also blocks reading kernel memory (kprobes, perf and eBPF reads of kernel memory, /proc/kcore), which stops most run-time debugging. The kernel only lets the level go up until the next boot: asking for a lower level than the one in force changes only the persistence and sets rebootRequired.",
             ),
         /** Let `pulumi preview` read the host to show drift (off: previews never connect). */
-        previewReadsHost: z.boolean().default(true).describe(
-            "Whether `pulumi preview` reads the host to show drift (a level found lower after a reboot, a persistence removed by hand). Set false for offline previews.",
-        ),
+        previewReadsHost: z
+            .boolean()
+            .default(true)
+            .describe(
+                "Whether `pulumi preview` reads the host to show drift (a level found lower after a reboot, a persistence removed by hand). Set false for offline previews.",
+            ),
     })
     .strict();
 
@@ -63,7 +68,10 @@ export const LockdownStateSchema = z.looseObject({
 
 const HEADER = "Managed by Pulumi (kernelhardening:index:Lockdown).";
 
-/** The GRUB drop-in (the boot-configuration module's): sourced by grub-mkconfig after /etc/default/grub, it appends to what is set there. */
+/**
+ * The GRUB drop-in (the boot-configuration module's): sourced by grub-mkconfig after /etc/default/grub, it appends
+ * to what is set there.
+ */
 export function renderGrubDropin(mode: Mode): string {
     return renderBootDropin("kernelhardening:index:Lockdown", { lockdown: mode });
 }
@@ -117,12 +125,21 @@ export function modeInUnit(text: string): Mode | null {
 }
 
 /** The kernel's tokens of a command line (see kernel/cmdline.ts) and where its part ends. */
-export function cmdlineTokens(text: string): { tokens: Array<{ start: number; end: number; name: string; value: string | undefined }>; kernelEnd: number } {
+export function cmdlineTokens(text: string): {
+    tokens: Array<{ start: number; end: number; name: string; value: string | undefined }>;
+    kernelEnd: number;
+} {
     const p = parseCmdline(text);
-    return { tokens: p.params.map((t) => ({ ...t, name: canonicalName(t.name), value: t.value ?? undefined })), kernelEnd: p.kernelEnd };
+    return {
+        tokens: p.params.map((t) => ({ ...t, name: canonicalName(t.name), value: t.value ?? undefined })),
+        kernelEnd: p.kernelEnd,
+    };
 }
 
-/** The value of the last `lockdown=` on a command line (the kernel applies each; the highest wins, and we write only one). */
+/**
+ * The value of the last `lockdown=` on a command line (the kernel applies each; the highest wins, and we write only
+ * one).
+ */
 export function lockdownParam(cmdline: string): string | null {
     const t = cmdlineTokens(cmdline).tokens.filter((x) => x.name === "lockdown" && x.value !== undefined);
     return t.length ? t[t.length - 1].value! : null;
@@ -179,7 +196,10 @@ export type Step =
     | { op: "mount" }
     /** Ensured: written only when the live level is below it. */
     | { op: "raise"; level: Mode }
-    /** Written only when the content differs; `expect` guards a file we share with the user against a concurrent edit. */
+    /**
+     * Written only when the content differs; `expect` guards a file we share with the user against a concurrent
+     * edit.
+     */
     | { op: "write"; target: Target; content: string; expect?: string | null }
     | { op: "remove"; target: Target | "unitlink" }
     | { op: "enable" }

@@ -30,13 +30,19 @@ import { detectBoot } from "../../boot/model";
 
 /** What the provider records in state besides the inputs it echoes. */
 export interface LockdownState {
-    /** The level found on the host where it falls short of the desired one (live first, then persisted), else the desired one. */
+    /**
+     * The level found on the host where it falls short of the desired one (live first, then persisted), else the
+     * desired one.
+     */
     mode: Level;
     /** The level in force now. */
     currentLevel: Level;
     persistence: Persistence;
     persistedIn: string;
-    /** The level our persistence gives the next boot, as found on the host; null when it is missing or not in the boot configuration. */
+    /**
+     * The level our persistence gives the next boot, as found on the host; null when it is missing or not in the
+     * boot configuration.
+     */
     persistedMode: Level | null;
     /** Exact content of the file at persistedIn, null when it is missing. */
     persistedContent: string | null;
@@ -44,7 +50,10 @@ export interface LockdownState {
     rebootRequired: boolean;
     lsms: string[];
     securityfsMounted: boolean;
-    /** kernel-cmdline only: the lockdown= value /etc/kernel/cmdline had before this resource first set it (null: none). */
+    /**
+     * kernel-cmdline only: the lockdown= value /etc/kernel/cmdline had before this resource first set it (null:
+     * none).
+     */
     previousCmdlineValue: string | null;
 }
 
@@ -59,7 +68,9 @@ export interface KernelSupport {
 /** Whether this kernel can do lockdown at run time; an error names what is missing. */
 export function kernelSupport(obs: ObservedLockdown): KernelSupport | { error: string } {
     if (obs.securityfs === "unsupported") {
-        return { error: `the kernel ${obs.kernelRelease} has no securityfs (CONFIG_SECURITYFS), so its lockdown level cannot be read or set at run time` };
+        return {
+            error: `the kernel ${obs.kernelRelease} has no securityfs (CONFIG_SECURITYFS), so its lockdown level cannot be read or set at run time`,
+        };
     }
     if (obs.securityfs === "unmounted" && obs.peekError !== null) {
         return {
@@ -74,7 +85,10 @@ export function kernelSupport(obs: ObservedLockdown): KernelSupport | { error: s
         };
     }
     const parsed = parseLockdownFile(obs.lockdownFile);
-    if (!parsed) return { error: `cannot read the lockdown level from /sys/kernel/security/lockdown: ${JSON.stringify(obs.lockdownFile.trim())}` };
+    if (!parsed)
+        return {
+            error: `cannot read the lockdown level from /sys/kernel/security/lockdown: ${JSON.stringify(obs.lockdownFile.trim())}`,
+        };
     return { current: parsed.current, available: parsed.available, lsms, needsMount: obs.securityfs === "unmounted" };
 }
 
@@ -93,15 +107,26 @@ export function choosePersistence(obs: ObservedLockdown): PersistenceChoice | { 
     const boot = detectBoot(
         {
             cmdline: obs.cmdline,
-            grub: { defaultFile: g.defaultFile ? "" : null, updateGrub: g.updateGrub, grubMkconfig: g.grubMkconfig, dropins: [], linuxLines: g.linuxLines },
+            grub: {
+                defaultFile: g.defaultFile ? "" : null,
+                updateGrub: g.updateGrub,
+                grubMkconfig: g.grubMkconfig,
+                dropins: [],
+                linuxLines: g.linuxLines,
+            },
             kernelCmdline: obs.kernelCmdline,
         },
         LOCKDOWN_DROPIN_NAME,
     );
-    if (!("error" in boot)) return boot.kind === "grub" ? { persistence: "grub", path: GRUB_DROPIN } : { persistence: "kernel-cmdline", path: KERNEL_CMDLINE };
+    if (!("error" in boot))
+        return boot.kind === "grub"
+            ? { persistence: "grub", path: GRUB_DROPIN }
+            : { persistence: "kernel-cmdline", path: KERNEL_CMDLINE };
     if (obs.systemd) return { persistence: "systemd-unit", path: UNIT_FILE };
     const grubHint = g.defaultFile ? " (/etc/default/grub exists, but neither update-grub nor grub-mkconfig)" : "";
-    return { error: `cannot persist lockdown on this host: no GRUB configuration to regenerate${grubHint}, no ${KERNEL_CMDLINE}, and systemd is not running` };
+    return {
+        error: `cannot persist lockdown on this host: no GRUB configuration to regenerate${grubHint}, no ${KERNEL_CMDLINE}, and systemd is not running`,
+    };
 }
 
 function hasToken(line: string, mode: Level): boolean {
@@ -141,14 +166,19 @@ export function persistedState(p: Persistence, obs: ObservedLockdown): { mode: L
 }
 
 /** Turns an observation into recorded state, relative to the desired mode. */
-export function stateFromObservation(want: Mode, obs: ObservedLockdown, previousCmdlineValue: string | null): LockdownState {
+export function stateFromObservation(
+    want: Mode,
+    obs: ObservedLockdown,
+    previousCmdlineValue: string | null,
+): LockdownState {
     const k = kernelSupport(obs);
     if ("error" in k) throw new Error(k.error);
     const choice = choosePersistence(obs);
     if ("error" in choice) throw new Error(choice.error);
     const persisted = persistedState(choice.persistence, obs);
     const current = k.current;
-    const mode: Level = rank(current) < rank(want) ? current : persisted.mode !== want ? (persisted.mode ?? "none") : want;
+    const mode: Level =
+        rank(current) < rank(want) ? current : persisted.mode !== want ? (persisted.mode ?? "none") : want;
     return {
         mode,
         currentLevel: current,
@@ -175,7 +205,11 @@ export interface ApplyPlan {
 }
 
 /** Steps that remove what this resource left for a persistence other than `keep`. */
-function cleanupSteps(obs: ObservedLockdown, keep: Persistence | null, recorded: { persistence?: Persistence; previousCmdlineValue: string | null }): Step[] {
+function cleanupSteps(
+    obs: ObservedLockdown,
+    keep: Persistence | null,
+    recorded: { persistence?: Persistence; previousCmdlineValue: string | null },
+): Step[] {
     const steps: Step[] = [];
     if (keep !== "grub" && obs.grub.dropin !== null) {
         steps.push({ op: "remove", target: "dropin" });
@@ -202,10 +236,15 @@ function cleanupSteps(obs: ObservedLockdown, keep: Persistence | null, recorded:
  * live level only when it is below (the kernel refuses anything else), and make the chosen
  * persistence exact. The host also skips a write whose content is already there.
  */
-export function planApply(want: Mode, obs: ObservedLockdown, recorded: { persistence?: Persistence; previousCmdlineValue: string | null }): ApplyPlan {
+export function planApply(
+    want: Mode,
+    obs: ObservedLockdown,
+    recorded: { persistence?: Persistence; previousCmdlineValue: string | null },
+): ApplyPlan {
     const k = kernelSupport(obs);
     if ("error" in k) throw new Error(k.error);
-    if (!k.available.includes(want)) throw new Error(`this kernel does not offer lockdown level ${want} (it offers ${k.available.join(", ")})`);
+    if (!k.available.includes(want))
+        throw new Error(`this kernel does not offer lockdown level ${want} (it offers ${k.available.join(", ")})`);
     const choice = choosePersistence(obs);
     if ("error" in choice) throw new Error(choice.error);
     const steps: Step[] = [];
@@ -223,11 +262,13 @@ export function planApply(want: Mode, obs: ObservedLockdown, recorded: { persist
         }
         case "kernel-cmdline": {
             const content = obs.kernelCmdline.content!;
-            previousCmdlineValue = recorded.persistence === "kernel-cmdline" ? recorded.previousCmdlineValue : lockdownParam(content);
+            previousCmdlineValue =
+                recorded.persistence === "kernel-cmdline" ? recorded.previousCmdlineValue : lockdownParam(content);
             const next = setLockdownParam(content, want);
             if (next !== content) steps.push({ op: "write", target: "kcmdline", content: next, expect: content });
             const bls = obs.kernelCmdline.layout === "bls" && obs.kernelCmdline.kernelInstall;
-            if (bls && (next !== content || persistedState("kernel-cmdline", obs).mode !== want)) steps.push({ op: "kernel-install" });
+            if (bls && (next !== content || persistedState("kernel-cmdline", obs).mode !== want))
+                steps.push({ op: "kernel-install" });
             break;
         }
         case "systemd-unit": {
@@ -238,11 +279,20 @@ export function planApply(want: Mode, obs: ObservedLockdown, recorded: { persist
             break;
         }
     }
-    return { steps, persistence: choice.persistence, lowerNeedsReboot: rank(k.current) > rank(want), current: k.current, previousCmdlineValue };
+    return {
+        steps,
+        persistence: choice.persistence,
+        lowerNeedsReboot: rank(k.current) > rank(want),
+        current: k.current,
+        previousCmdlineValue,
+    };
 }
 
 /** Steps that remove the persistence; the live level stays (the kernel cannot lower it). */
-export function planDelete(obs: ObservedLockdown, recorded: { persistence?: Persistence; previousCmdlineValue: string | null }): Step[] {
+export function planDelete(
+    obs: ObservedLockdown,
+    recorded: { persistence?: Persistence; previousCmdlineValue: string | null },
+): Step[] {
     return cleanupSteps(obs, null, recorded);
 }
 
@@ -250,7 +300,8 @@ export function planDelete(obs: ObservedLockdown, recorded: { persistence?: Pers
 export function unverified(want: Mode, st: LockdownState): string[] {
     const bad: string[] = [];
     if (rank(st.currentLevel) < rank(want)) bad.push(`the live level is ${st.currentLevel}, wanted ${want}`);
-    if (st.persistedMode !== want) bad.push(`${st.persistedIn} gives the next boot ${st.persistedMode ?? "no lockdown level"}, wanted ${want}`);
+    if (st.persistedMode !== want)
+        bad.push(`${st.persistedIn} gives the next boot ${st.persistedMode ?? "no lockdown level"}, wanted ${want}`);
     return bad;
 }
 
@@ -290,7 +341,10 @@ export function rebootWarning(current: Level, want: Level, persistedIn: string):
 }
 
 /** Explains a persistence that does not give the next boot the desired level (shown in previews). */
-export function driftWarning(old: { currentLevel?: Level; persistedMode?: Level | null; persistedIn?: string }, want: Mode): string | undefined {
+export function driftWarning(
+    old: { currentLevel?: Level; persistedMode?: Level | null; persistedIn?: string },
+    want: Mode,
+): string | undefined {
     if (!old.persistedIn || old.currentLevel === undefined) return undefined;
     if (rank(old.currentLevel) < rank(want)) {
         return `lockdown is ${old.currentLevel} now, below ${want} (for example after a reboot without the persistence); \`pulumi up\` raises it`;

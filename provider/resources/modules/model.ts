@@ -2,31 +2,44 @@
 import { z } from "zod/v4";
 import { ConnectionSchema } from "../../ssh/connection";
 
-export const ModuleName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a kernel module name (letters, digits, _ and -)");
+export const ModuleName = z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a kernel module name (letters, digits, _ and -)");
 
-const FileName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,250}\.conf$/, "must be a plain file name ending in .conf");
+const FileName = z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,250}\.conf$/, "must be a plain file name ending in .conf");
 
 export const BlocklistObject = z
     .object({
         connection: ConnectionSchema,
-        modules: z.array(ModuleName).min(1, "must list at least one module").describe(
-            "Kernel modules that may not be loaded, e.g. `[\"cramfs\", \"udf\", \"dccp\"]`. `-` and `_` are the same to modprobe; names are stored with `_`, sorted.",
+        modules: z
+            .array(ModuleName)
+            .min(1, "must list at least one module")
+            .describe(
+                'Kernel modules that may not be loaded, e.g. `["cramfs", "udf", "dccp"]`. `-` and `_` are the same to modprobe; names are stored with `_`, sorted.',
+            ),
+        file: FileName.default("90-kernelhardening-blocklist.conf").describe(
+            "File name under /etc/modprobe.d. Changing it replaces the resource.",
         ),
-        file: FileName.default("90-kernelhardening-blocklist.conf")
-            .describe("File name under /etc/modprobe.d. Changing it replaces the resource."),
-        previewReadsHost: z.boolean().default(true)
+        previewReadsHost: z
+            .boolean()
+            .default(true)
             .describe("Whether `pulumi preview` reads the host to show drift. Set false for offline previews."),
         adopt: z
             .boolean()
             .default(false)
             .describe(
-                "Take over `file` when it exists and was not written by this provider (no \"Managed by Pulumi\" header): " +
+                'Take over `file` when it exists and was not written by this provider (no "Managed by Pulumi" header): ' +
                     "its content is kept on the host and put back on delete. Without it, such a file is refused and left untouched.",
             ),
     })
     .strict();
 
-export const BlocklistInputsSchema = BlocklistObject.transform((inp) => ({ ...inp, modules: [...new Set(inp.modules.map(canonical))].sort() }));
+export const BlocklistInputsSchema = BlocklistObject.transform((inp) => ({
+    ...inp,
+    modules: [...new Set(inp.modules.map(canonical))].sort(),
+}));
 
 export type BlocklistInputs = z.output<typeof BlocklistInputsSchema>;
 
@@ -45,7 +58,8 @@ export function canonical(name: string): string {
     return name.replace(/-/g, "_");
 }
 
-export const HEADER = "# Managed by Pulumi (kernelhardening:index:ModuleBlocklist). Edits made here are reverted by `pulumi up`.";
+export const HEADER =
+    "# Managed by Pulumi (kernelhardening:index:ModuleBlocklist). Edits made here are reverted by `pulumi up`.";
 
 /**
  * `blacklist` stops aliases (hotplug) from loading the module; `install … /bin/false` also stops
@@ -62,7 +76,8 @@ export function blockedIn(text: string): string[] {
     for (const raw of text.split("\n")) {
         const [cmd, name, ...rest] = raw.trim().split(/\s+/);
         if (cmd === "blacklist" && name) black.add(canonical(name));
-        if (cmd === "install" && name && /^\/(usr\/)?bin\/(false|true)$/.test(rest.join(" "))) install.add(canonical(name));
+        if (cmd === "install" && name && /^\/(usr\/)?bin\/(false|true)$/.test(rest.join(" ")))
+            install.add(canonical(name));
     }
     return [...black].filter((m) => install.has(m)).sort();
 }

@@ -5,7 +5,6 @@
 import { parseConf } from "./model";
 
 export const SYSCTL_DIRS = ["/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d"];
-export const SYSCTL_CONF = "/etc/sysctl.conf";
 
 export interface ConfFile {
     dir: string;

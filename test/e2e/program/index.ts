@@ -35,7 +35,9 @@ class HandProvider extends pulumi.ProviderResource {
     }
 }
 const Provider = ((kh as unknown as { Provider?: ProviderCtor }).Provider ?? HandProvider) as ProviderCtor;
-const providers = new Map(providerSpecs.map((p) => [p.name, new Provider(p.name, { connection: pulumi.secret(p.connection) })]));
+const providers = new Map(
+    providerSpecs.map((p) => [p.name, new Provider(p.name, { connection: pulumi.secret(p.connection) })]),
+);
 
 type Ctor = new (name: string, args: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) => pulumi.Resource;
 const ctors = kh as unknown as Record<string, Ctor>;
@@ -45,6 +47,9 @@ for (const s of specs) {
     const conn = s.connection === null ? undefined : s.connection ? pulumi.secret(s.connection) : connection;
     const provider = s.provider === undefined ? undefined : providers.get(s.provider);
     if (s.provider !== undefined && !provider) throw new Error(`unknown provider ${s.provider}`);
-    const opts: pulumi.CustomResourceOptions = { ...(s.import ? { import: s.import } : {}), ...(provider ? { provider } : {}) };
+    const opts: pulumi.CustomResourceOptions = {
+        ...(s.import ? { import: s.import } : {}),
+        ...(provider ? { provider } : {}),
+    };
     new C(s.name, { ...s.args, ...(conn === undefined ? {} : { connection: conn }) }, opts);
 }
