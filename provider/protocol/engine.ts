@@ -2,6 +2,7 @@
 import * as grpc from "@grpc/grpc-js";
 import * as engineGrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
 import * as enginePb from "@pulumi/pulumi/proto/engine_pb";
+import { sanitize } from "../ssh/redact";
 
 export type Severity = "debug" | "info" | "warning" | "error";
 
@@ -19,7 +20,8 @@ export class EngineLogger {
         if (address) this.client = new engineGrpc.EngineClient(address, grpc.credentials.createInsecure());
     }
 
-    log(severity: Severity, message: string, urn = ""): void {
+    log(severity: Severity, raw: string, urn = ""): void {
+        const message = sanitize(raw); // every log line leaves here: no secret, no control character
         if (!this.client) {
             // stdout belongs to the port handshake; stderr is shown by the engine.
             process.stderr.write(`${severity}: ${message}\n`);

@@ -13,6 +13,8 @@ import { Ctx, PropertyChange, ProviderConfig, ResourceHandler } from "./contract
 import { checkProviderConfig, diffProviderConfig, providerConfig } from "../framework/provider-config";
 import { connectionSecretPaths } from "../framework/rotation";
 import { FunctionHandler } from "../functions/types";
+import { sanitize } from "../ssh/redact";
+import { pool } from "../ssh/pool";
 
 export interface ProviderDefinition {
     name: string;
@@ -43,7 +45,8 @@ function unary<Req, Res>(
             (res) => callback(null, res),
             (err: Error) => {
                 const code = err instanceof UserError ? err.code : grpc.status.UNKNOWN;
-                callback({ code, details: err.message, message: err.message } as grpc.ServiceError, null);
+                const message = sanitize(err.message); // the one exit of errors: no secret, no control character
+                callback({ code, details: message, message } as grpc.ServiceError, null);
             },
         );
     };
@@ -120,7 +123,7 @@ export function makeService(def: ProviderDefinition, engine: EngineLogger): prov
         getMapping: unary(async () => new providerPb.GetMappingResponse()),
         getMappings: unary(async () => new providerPb.GetMappingsResponse()),
         attach: unary(async () => new Empty()),
-        cancel: unary(async () => new Empty()),
+        cancel: unary(async () => (pool.cancel(), new Empty())), // running commands finish; no new one starts
         getPluginInfo: unary(async () => new pluginPb.PluginInfo().setVersion(def.version)),
         getSchema: unary(async () => new providerPb.GetSchemaResponse().setSchema(def.schema)),
         checkConfig: unary(async (req: providerPb.CheckRequest) => {

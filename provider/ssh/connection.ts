@@ -13,6 +13,9 @@ const userName = z
     .string()
     .regex(/^[a-z_][a-z0-9_.-]{0,31}\$?$/i, "must be a POSIX user name");
 
+/** Seconds a remote command may run (connection.commandTimeout). */
+export const DEFAULT_COMMAND_TIMEOUT = 600;
+
 const noControl = (what: string) =>
     z.string().refine((s) => !/[\u0000]/.test(s), `${what} must not contain NUL`);
 
@@ -39,19 +42,44 @@ const baseConnection = z
         insecureIgnoreHostKey: z.boolean().default(false),
         /** Run commands through `sudo -n` (default: when user is not root). */
         sudo: z.boolean().optional(),
+        sudoPassword: z
+            .string()
+            .min(1)
+            .refine((s) => !/[\u0000\r\n]/.test(s), "sudoPassword must not contain NUL or a line break")
+            .optional()
+            .describe(
+                "The password sudo asks for, when the user's sudo rule is not NOPASSWD. A secret: it is given " +
+                    "to `sudo -S` on the command's standard input, never on a command line.",
+            ),
+        commandTimeout: z
+            .number()
+            .int()
+            .min(1)
+            .max(86_400)
+            .default(DEFAULT_COMMAND_TIMEOUT)
+            .describe(
+                "Seconds each remote command may run before it is abandoned with an error (an apply that " +
+                    "started still finishes on the host; the next `pulumi up` converges).",
+            ),
     })
     .strict();
 
-export const ConnectionSchema = baseConnection
-    .extend({ proxy: baseConnection.omit({ sudo: true }).strict().optional() })
-    .strict();
+/** The fields of a jump host: it only forwards the connection, so it runs no commands. */
+const hopConnection = baseConnection.omit({ sudo: true, sudoPassword: true, commandTimeout: true }).strict();
+
+export const ConnectionSchema = baseConnection.extend({ proxy: hopConnection.optional() }).strict();
 
 export type Connection = z.infer<typeof ConnectionSchema>;
-export type ConnectionInput = z.input<typeof ConnectionSchema>;
-export type HopConnection = Omit<Connection, "proxy" | "sudo">;
+export type HopConnection = z.infer<typeof hopConnection>;
 
 /** The connection fields that are Pulumi secrets wherever they appear. */
-export const SECRET_CONNECTION_FIELDS = ["password", "privateKey", "privateKeyPassword"] as const;
+export const SECRET_CONNECTION_FIELDS = ["password", "privateKey", "privateKeyPassword", "sudoPassword"] as const;
+
+/** Every credential of a connection and of its jump host. */
+export function connectionSecrets(c: Connection): string[] {
+    const hops: Array<Partial<Record<(typeof SECRET_CONNECTION_FIELDS)[number], string>>> = [c, c.proxy ?? {}];
+    return hops.flatMap((h) => SECRET_CONNECTION_FIELDS.map((f) => h[f])).filter((s): s is string => !!s);
+}
 
 export function usesSudo(c: Connection): boolean {
     return c.sudo ?? c.user !== "root";

@@ -29,25 +29,41 @@ export function parsePin(pin: string): PinnedKey {
     return { type, fingerprint: fingerprint(Buffer.from(b64, "base64")) };
 }
 
-/** Keys listed for host:port in a known_hosts file (plain or hashed host names; markers other than none are skipped). */
-export function knownHostKeys(path: string | undefined, host: string, port: number): PinnedKey[] {
+export interface KnownHosts {
+    keys: PinnedKey[];
+    /** Keys marked `@revoked` for this host: refused even when another line lists them. */
+    revoked: PinnedKey[];
+}
+
+/**
+ * Entries for host:port in an OpenSSH known_hosts file (plain or hashed host names). `@revoked`
+ * lines are kept apart; `@cert-authority` lines are skipped (certificates are not supported).
+ */
+export function readKnownHosts(path: string | undefined, host: string, port: number): KnownHosts {
     const file = path ?? join(homedir(), ".ssh", "known_hosts");
+    const found: KnownHosts = { keys: [], revoked: [] };
     let text: string;
     try {
         text = readFileSync(file, "utf8");
     } catch {
-        return [];
+        return found;
     }
     const names = port === 22 ? [host, `[${host}]:22`] : [`[${host}]:${port}`];
-    const keys: PinnedKey[] = [];
     for (const raw of text.split("\n")) {
-        const line = raw.trim();
-        if (!line || line.startsWith("#") || line.startsWith("@")) continue;
-        const [patterns, type, b64] = line.split(/\s+/);
-        if (!type || !b64) continue;
-        if (hostMatches(patterns, names)) keys.push({ type, fingerprint: fingerprint(Buffer.from(b64, "base64")) });
+        const fields = raw.trim().split(/\s+/);
+        if (!fields[0] || fields[0].startsWith("#")) continue;
+        const marker = fields[0].startsWith("@") ? fields.shift() : undefined;
+        if (marker !== undefined && marker !== "@revoked") continue;
+        const [patterns, type, b64] = fields;
+        if (!type || !b64 || !hostMatches(patterns, names)) continue;
+        (marker ? found.revoked : found.keys).push({ type, fingerprint: fingerprint(Buffer.from(b64, "base64")) });
     }
-    return keys;
+    return found;
+}
+
+/** Keys listed for host:port in a known_hosts file, revoked ones left out. */
+export function knownHostKeys(path: string | undefined, host: string, port: number): PinnedKey[] {
+    return readKnownHosts(path, host, port).keys;
 }
 
 function hostMatches(patterns: string, names: string[]): boolean {
@@ -69,10 +85,8 @@ function hostMatches(patterns: string, names: string[]): boolean {
     return matched;
 }
 
-export class HostKeyError extends Error {}
-
 export type HostKeyPolicy =
-    | { kind: "pinned"; keys: PinnedKey[]; source: string }
+    | { kind: "pinned"; keys: PinnedKey[]; revoked?: PinnedKey[]; source: string }
     | { kind: "insecure" };
 
 /** Checks a presented key against the policy; returns an error message, or undefined when accepted. */
@@ -80,10 +94,22 @@ export function verifyHostKey(policy: HostKeyPolicy, presented: Buffer, where: s
     if (policy.kind === "insecure") return undefined;
     const fp = fingerprint(presented);
     const type = keyType(presented);
+    // Revocation wins over any entry that lists the same key, as in OpenSSH.
+    if (policy.revoked?.some((k) => k.fingerprint === fp)) {
+        return `host key verification failed for ${where}: the host presented ${type} ${fp}, which ${policy.source} marks @revoked`;
+    }
     if (policy.keys.length === 0) {
         return `host key verification failed for ${where}: unknown host key ${type} ${fp} (no pinned hostKey and no entry in ${policy.source}; pin it with connection.hostKey, or set connection.insecureIgnoreHostKey to opt out)`;
     }
     if (policy.keys.some((k) => k.fingerprint === fp)) return undefined;
     const expected = policy.keys.map((k) => `${k.type ?? ""} ${k.fingerprint}`.trim()).join(", ");
     return `host key verification failed for ${where}: the host presented ${type} ${fp}, expected ${expected} (from ${policy.source}); the host key changed or this is not the host you meant`;
+}
+
+/**
+ * Host key algorithms to negotiate for a pinned key type. An RSA key signs with SHA-2
+ * (rsa-sha2-512, rsa-sha2-256): SHA-1 `ssh-rsa` signatures are refused by OpenSSH 8.8+ on both sides.
+ */
+export function hostKeyAlgorithms(type: string): string[] {
+    return type === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256"] : [type];
 }

@@ -1,16 +1,41 @@
 // SSH connections: dialing (with retries, host key checks and jump hosts), reuse across resources on
-// the same host within one provider process, and a bound on how many are open at once.
+// the same host within one provider process, a bound on how many are open at once, and remote
+// commands bounded in time and output (one provider process serves every host of a stack: a host
+// that never answers or floods us must not stall the others or grow our memory).
 import { Client, ClientChannel, ConnectConfig } from "ssh2";
 import { appendFileSync } from "fs";
-import { Connection, HopConnection, endpoint, usesSudo } from "./connection";
-import { HostKeyPolicy, knownHostKeys, parsePin, verifyHostKey } from "./hostkeys";
+import { Connection, DEFAULT_COMMAND_TIMEOUT, HopConnection, connectionSecrets, endpoint } from "./connection";
+import { HostKeyPolicy, hostKeyAlgorithms, parsePin, readKnownHosts, verifyHostKey } from "./hostkeys";
 import { Semaphore } from "./semaphore";
-import { scrubSecrets } from "./redact";
+import { registerSecret, scrubSecrets } from "./redact";
 
 export interface ExecResult {
     code: number;
+    /** Set when the remote command was killed by a signal (code is then 255). */
+    signal?: string;
     stdout: Buffer;
+    /** The last STDERR_KEPT bytes of the command's stderr. */
     stderr: string;
+}
+
+/** More stdout than any of our scripts sends (the audit's kernel config is a few hundred KiB). */
+export const MAX_STDOUT_BYTES = 8 * 1024 * 1024;
+/** stderr is kept only for messages: its tail, and a host that floods it is cut off like stdout. */
+export const MAX_STDERR_BYTES = 8 * 1024 * 1024;
+export const STDERR_KEPT = 16 * 1024;
+/** How long a channel we closed may take to confirm before the whole connection is dropped. */
+const CLOSE_GRACE_MS = 5_000;
+
+export interface ExecOptions {
+    stdin?: Buffer | string;
+    /** Names the command in traces and messages. */
+    label?: string;
+    /**
+     * Hold stdin back until the remote side prints `ready` on stderr, answering `prompt` with
+     * `answer` (a secret) once; a second prompt ends stdin (the answer was refused). The markers
+     * are removed from the stderr returned. Used for `sudo -S` (see host/run.ts).
+     */
+    gate?: { ready: string; prompt: string; answer: string };
 }
 
 /** A failure reaching or talking to a host; the message always names host:port. */
@@ -36,7 +61,6 @@ const IDLE_CLOSE_MS = 30_000;
 interface Entry {
     key: string;
     client: Promise<Client>;
-    jump?: Client;
     channels: Semaphore;
     busy: number;
     idleTimer?: NodeJS.Timeout;
@@ -45,17 +69,15 @@ interface Entry {
 function hostKeyPolicy(c: HopConnection): HostKeyPolicy {
     if (c.insecureIgnoreHostKey) return { kind: "insecure" };
     if (c.hostKey) return { kind: "pinned", keys: [parsePin(c.hostKey)], source: "connection.hostKey" };
-    return {
-        kind: "pinned",
-        keys: knownHostKeys(c.knownHostsPath, c.host, c.port),
-        source: c.knownHostsPath ?? "~/.ssh/known_hosts",
-    };
+    const known = readKnownHosts(c.knownHostsPath, c.host, c.port);
+    const source = c.knownHostsPath ?? "~/.ssh/known_hosts";
+    return { kind: "pinned", keys: known.keys, revoked: known.revoked, source };
 }
 
 function connectConfig(c: HopConnection, onHostKeyError: (msg: string) => void): ConnectConfig {
     const policy = hostKeyPolicy(c);
     const where = endpoint(c);
-    const types = policy.kind === "pinned" ? [...new Set(policy.keys.map((k) => k.type).filter(Boolean))] : [];
+    const types = policy.kind === "pinned" ? [...new Set(policy.keys.map((k) => k.type))] : [];
     const cfg: ConnectConfig = {
         host: c.host,
         port: c.port,
@@ -69,8 +91,9 @@ function connectConfig(c: HopConnection, onHostKeyError: (msg: string) => void):
         },
     };
     // Negotiate the pinned key's type, so a host with several keys presents the one we know.
-    if (types.length > 0 && types.every((t) => t && !t.startsWith("SHA256"))) {
-        cfg.algorithms = { serverHostKey: types as NonNullable<ConnectConfig["algorithms"]>["serverHostKey"] };
+    if (types.length > 0 && types.every((t) => t !== undefined)) {
+        const algorithms = [...new Set(types.flatMap((t) => hostKeyAlgorithms(t!)))];
+        cfg.algorithms = { serverHostKey: algorithms as NonNullable<ConnectConfig["algorithms"]>["serverHostKey"] };
     }
     if (c.password !== undefined) cfg.password = c.password;
     if (c.privateKey !== undefined) cfg.privateKey = c.privateKey;
@@ -133,9 +156,14 @@ function dialOnce(c: HopConnection, sock?: NodeJS.ReadableStream): Promise<Clien
     });
 }
 
-async function dialWithRetries(c: HopConnection, sock?: () => Promise<NodeJS.ReadableStream>): Promise<Client> {
+async function dialWithRetries(
+    c: HopConnection,
+    cancelled: () => boolean,
+    sock?: () => Promise<NodeJS.ReadableStream>,
+): Promise<Client> {
     let last: HostError | undefined;
     for (let attempt = 1; attempt <= c.dialErrorLimit; attempt++) {
+        if (cancelled()) throw new CancelledError(endpoint(c));
         try {
             return await dialOnce(c, sock ? await sock() : undefined);
         } catch (err) {
@@ -153,9 +181,11 @@ function forward(jump: Client, host: string, port: number): Promise<NodeJS.Reada
     );
 }
 
-/** Single-quotes a constant script for the remote login shell. Only ever called on our own scripts. */
-export function shellQuote(s: string): string {
-    return "'" + s.replace(/'/g, "'\\''") + "'";
+/** The engine asked the provider to stop (Cancel): no new remote command starts. */
+export class CancelledError extends HostError {
+    constructor(where: string) {
+        super(`${where}: cancelled: the engine asked the provider to stop before this remote command started; nothing was changed by it`);
+    }
 }
 
 /** Where every remote command is counted when KH_TRACE_FILE is set (tests and benchmarks count round trips). */
@@ -167,9 +197,19 @@ function trace(where: string, label: string) {
 export class SshPool {
     private entries = new Map<string, Entry>();
     private connections: Semaphore;
+    private cancelled = false;
 
     constructor(maxConnections = 64) {
         this.connections = new Semaphore(maxConnections);
+    }
+
+    /**
+     * The engine's Cancel: commands already running on hosts finish (an apply is never cut in the
+     * middle by us; each is bounded by commandTimeout), no new one starts and no dial is retried.
+     */
+    cancel(): void {
+        this.cancelled = true;
+        trace("-", "cancel");
     }
 
     private keyOf(c: Connection): string {
@@ -179,13 +219,17 @@ export class SshPool {
 
     private async open(c: Connection): Promise<Client> {
         await this.connections.acquire();
+        const cancelled = () => this.cancelled;
+        let jump: Client | undefined;
         try {
-            if (!c.proxy) return await dialWithRetries(c);
-            const jump = await dialWithRetries(c.proxy);
-            const client = await dialWithRetries(c, () => forward(jump, c.host, c.port));
-            client.on("close", () => jump.end());
+            if (!c.proxy) return await dialWithRetries(c, cancelled);
+            const hop = await dialWithRetries(c.proxy, cancelled);
+            jump = hop;
+            const client = await dialWithRetries(c, cancelled, () => forward(hop, c.host, c.port));
+            client.on("close", () => hop.end());
             return client;
         } catch (err) {
+            jump?.end(); // the jump host connected but the target did not: close it too
             this.connections.release();
             throw err;
         }
@@ -210,59 +254,53 @@ export class SshPool {
         return e;
     }
 
+    /** Drops a connection now (a host that floods us or ignores a channel close). */
+    private drop(c: Connection, client: Client): void {
+        const key = this.keyOf(c);
+        const e = this.entries.get(key);
+        const forget = (x: Client) => x === client && this.entries.get(key) === e && this.entries.delete(key);
+        if (e) e.client.then(forget, () => undefined);
+        client.end();
+        setTimeout(() => client.destroy(), CLOSE_GRACE_MS).unref();
+    }
+
     /**
-     * Runs one of our constant shell scripts on the host, data on stdin. One call is one SSH round trip.
-     * With sudo, `sudo -n` never prompts: a password request becomes a clear error.
+     * Runs one command on the host (host/run.ts builds it from a constant script), data on stdin.
+     * One call is one SSH round trip. The command may run connection.commandTimeout seconds and send
+     * MAX_STDOUT_BYTES; past either it is abandoned with an error. Messages never carry a credential.
      */
-    async exec(c: Connection, script: string, stdin: Buffer | string = "", label = "exec"): Promise<ExecResult> {
+    async run(c: Connection, command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+        const secrets = connectionSecrets(c);
+        for (const s of secrets) registerSecret(s);
         const where = endpoint(c);
-        const secrets = [c.password, c.privateKey, c.privateKeyPassword, c.proxy?.password, c.proxy?.privateKey, c.proxy?.privateKeyPassword];
         try {
-            return await this.execOnce(c, script, stdin, label);
+            if (this.cancelled) throw new CancelledError(where);
+            return await this.runOnce(c, command, opts);
         } catch (err) {
             if (err instanceof CredentialError) throw new CredentialError(scrubSecrets(err.message, secrets));
+            if (err instanceof CancelledError) throw err;
             if (err instanceof HostError) throw new HostError(scrubSecrets(err.message, secrets), err.retryable);
             throw new HostError(scrubSecrets(`${where}: ${(err as Error).message}`, secrets));
         }
     }
 
-    private async execOnce(c: Connection, script: string, stdin: Buffer | string, label: string): Promise<ExecResult> {
+    private async runOnce(c: Connection, command: string, opts: ExecOptions): Promise<ExecResult> {
         const where = endpoint(c);
+        const label = opts.label ?? "exec";
         const e = this.entry(c);
         const client = await e.client;
         await e.channels.acquire();
         e.busy++;
         if (e.idleTimer) clearTimeout(e.idleTimer);
         try {
-            const command = usesSudo(c) ? `sudo -n -- /bin/sh -c ${shellQuote(script)}` : `/bin/sh -c ${shellQuote(script)}`;
+            if (this.cancelled) throw new CancelledError(where);
             trace(where, label);
-            const result = await new Promise<ExecResult>((resolve, reject) => {
+            return await new Promise<ExecResult>((resolve, reject) => {
                 client.exec(command, (err: Error | undefined, stream: ClientChannel) => {
                     if (err) return reject(new HostError(`${where}: cannot start a remote command: ${err.message}`, true));
-                    const out: Buffer[] = [];
-                    const errs: Buffer[] = [];
-                    let code: number | null = null;
-                    stream.on("data", (d: Buffer) => out.push(d));
-                    stream.stderr.on("data", (d: Buffer) => errs.push(d));
-                    stream.on("exit", (c: number | null) => (code = c));
-                    stream.on("close", () => {
-                        if (code === null) return reject(new HostError(`${where}: the connection was lost while a remote command ran`, true));
-                        resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(errs).toString("utf8") });
-                    });
-                    stream.on("error", (e: Error) => reject(new HostError(`${where}: ${e.message}`, true)));
-                    stream.end(stdin);
+                    this.collect(c, client, stream, opts, label).then(resolve, reject);
                 });
             });
-            if (usesSudo(c) && result.code !== 0 && /sudo: (a password is required|a terminal is required)/.test(result.stderr)) {
-                throw new HostError(`${where}: sudo asks user ${c.user} for a password; allow passwordless sudo (NOPASSWD) for the commands this provider runs, or connect as root`);
-            }
-            if (result.code === 75 && /host lock busy/.test(result.stderr)) {
-                throw new HostError(`${where}: another apply has held this host's lock for 120 s (${result.stderr.replace(/^.*host lock busy: /s, "").trim()}); retry when it is done`);
-            }
-            if (usesSudo(c) && result.code !== 0 && /is not in the sudoers file|not allowed to execute/.test(result.stderr)) {
-                throw new HostError(`${where}: user ${c.user} may not use sudo on this host`);
-            }
-            return result;
         } finally {
             e.busy--;
             e.channels.release();
@@ -273,9 +311,135 @@ export class SshPool {
         }
     }
 
+    private collect(
+        c: Connection,
+        client: Client,
+        stream: ClientChannel,
+        opts: ExecOptions,
+        label: string,
+    ): Promise<ExecResult> {
+        const where = endpoint(c);
+        const seconds = c.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT;
+        return new Promise<ExecResult>((resolve, reject) => {
+            const out: Buffer[] = [];
+            let outBytes = 0;
+            let errTail = Buffer.alloc(0);
+            let errBytes = 0;
+            let code: number | null = null;
+            let signal: string | undefined;
+            let settled = false;
+            const finish = (err: HostError | undefined, result?: ExecResult) => {
+                if (settled) return;
+                settled = true;
+                clearTimeout(timer);
+                if (err) reject(err);
+                else resolve(result!);
+            };
+            // Stop reading, close the channel, and drop the connection if the host ignores the close.
+            const abandon = (err: HostError, dropConnection: boolean) => {
+                finish(err);
+                stream.pause();
+                stream.stderr.pause();
+                if (dropConnection) return this.drop(c, client);
+                stream.close();
+                const grace = setTimeout(() => this.drop(c, client), CLOSE_GRACE_MS);
+                grace.unref();
+                stream.once("close", () => clearTimeout(grace));
+            };
+            const timer = setTimeout(() => {
+                abandon(new HostError(`${where}: the remote command (${label}) did not finish within ${seconds} s ` +
+                    "(connection.commandTimeout); it was abandoned, and an apply it started may still finish on the host"), false);
+            }, seconds * 1000);
+            const release = (go: boolean) => stream.end(go ? opts.stdin ?? "" : "");
+            const gate = opts.gate ? new StdinGate(opts.gate, (d) => stream.write(d), release) : undefined;
+            stream.on("data", (d: Buffer) => {
+                if (settled) return;
+                outBytes += d.length;
+                if (outBytes > MAX_STDOUT_BYTES) {
+                    return abandon(new HostError(`${where}: the remote command (${label}) sent more than ${MAX_STDOUT_BYTES} bytes ` +
+                        "of output; stopped reading and closed the connection (a broken or hostile host?)"), true);
+                }
+                out.push(d);
+            });
+            stream.stderr.on("data", (d: Buffer) => {
+                if (settled) return;
+                errBytes += d.length;
+                if (errBytes > MAX_STDERR_BYTES) {
+                    return abandon(new HostError(`${where}: the remote command (${label}) sent more than ${MAX_STDERR_BYTES} bytes ` +
+                        "on stderr; stopped reading and closed the connection (a broken or hostile host?)"), true);
+                }
+                const chunk = gate ? gate.stderr(d) : d;
+                errTail = Buffer.concat([errTail, chunk]);
+                if (errTail.length > 2 * STDERR_KEPT) errTail = errTail.subarray(errTail.length - STDERR_KEPT);
+            });
+            stream.on("exit", (x: number | null, sig?: string) => {
+                code = x ?? 255;
+                signal = x === null ? sig : undefined;
+            });
+            stream.on("close", () => {
+                if (code === null) return finish(new HostError(`${where}: the connection was lost while a remote command ran`, true));
+                if (errTail.length > STDERR_KEPT) errTail = errTail.subarray(errTail.length - STDERR_KEPT);
+                const stderr = (gate?.rest() ?? "") + errTail.toString("utf8");
+                finish(undefined, { code, signal, stdout: Buffer.concat(out), stderr });
+            });
+            stream.on("error", (e: Error) => finish(new HostError(`${where}: ${e.message}`, true)));
+            if (!gate) stream.end(opts.stdin ?? "");
+        });
+    }
+
     closeAll(): void {
         for (const e of this.entries.values()) e.client.then((c) => c.end(), () => undefined);
         this.entries.clear();
+    }
+}
+
+/**
+ * Holds a command's stdin until a marker line on its stderr, answering a prompt on the way
+ * (ExecOptions.gate). Only stderr before the marker is examined, and at most 64 KiB of it.
+ */
+class StdinGate {
+    private head = "";
+    private open = false;
+    private answered = false;
+
+    constructor(
+        private readonly g: NonNullable<ExecOptions["gate"]>,
+        private readonly write: (d: string) => void,
+        /** Ends stdin: with the command's data when `go`, empty when the answer was refused. */
+        private readonly release: (go: boolean) => void,
+    ) {}
+
+    /** Takes a stderr chunk; returns what of it belongs to the command's own stderr. */
+    stderr(d: Buffer): Buffer {
+        if (this.open) return d;
+        this.head += d.toString("latin1");
+        for (;;) {
+            const p = this.head.indexOf(this.g.prompt);
+            const r = this.head.indexOf(this.g.ready + "\n");
+            if (r >= 0 && (p < 0 || r < p)) {
+                const after = this.head.slice(r + this.g.ready.length + 1);
+                this.head = this.head.slice(0, r);
+                this.open = true;
+                this.release(true);
+                return Buffer.from(after, "latin1");
+            }
+            if (p < 0) break;
+            this.head = this.head.slice(0, p) + this.head.slice(p + this.g.prompt.length);
+            if (this.answered) {
+                this.release(false); // asked again: the answer was refused; EOF ends sudo's retries
+                this.open = true;
+                return Buffer.alloc(0);
+            }
+            this.answered = true;
+            this.write(this.g.answer + "\n");
+        }
+        if (this.head.length > 64 * 1024) this.head = this.head.slice(-64 * 1024);
+        return Buffer.alloc(0);
+    }
+
+    /** stderr seen before the marker (sudo's own messages), for the result. */
+    rest(): string {
+        return Buffer.from(this.head, "latin1").toString("utf8");
     }
 }
 

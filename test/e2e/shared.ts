@@ -44,3 +44,6 @@ export async function newStack(connection: Record<string, unknown>, resources: R
 export async function setResources(st: Stack, resources: ResourceSpec[]): Promise<void> {
     await st.setConfig("resources", JSON.stringify(resources));
 }
+
+/** The platforms of the matrix (project "platforms"); Debian 12 is the e2e project's shared host. */
+export const MATRIX_PLATFORMS = ["debian13", "debian13-uefi"] as const;

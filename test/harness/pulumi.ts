@@ -1,6 +1,6 @@
 // Drives the real Pulumi CLI (built from source by scripts/build-pulumi-cli.sh) against a local
 // file backend with a passphrase secrets provider: no service, no update checks, no plugin downloads.
-import { execFile, execFileSync } from "child_process";
+import { ChildProcess, execFile, execFileSync } from "child_process";
 import { mkdtempSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import { join, resolve } from "path";
@@ -19,6 +19,11 @@ export interface RunResult {
     stderr: string;
     /** stdout + stderr, for assertions on what a user sees. */
     output: string;
+}
+
+/** execFile passes `detached` on to spawn; its option type leaves it out. */
+function detached(group?: boolean): object {
+    return group ? { detached: true } : {};
 }
 
 export class Stack {
@@ -47,11 +52,18 @@ export class Stack {
     }
 
     run(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<RunResult> {
-        return new Promise((resolveRun) => {
-            const child = execFile(
+        return this.start(args, opts).result;
+    }
+
+    /** Like run, with the CLI's process at hand while it runs (to interrupt it, as Ctrl-C would). */
+    /** With `group`, the CLI leads its own process group: kill(-pid) then reaches it and its plugins, as a terminal's Ctrl-C does. */
+    start(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: string; group?: boolean } = {}): { child: ChildProcess; result: Promise<RunResult> } {
+        let child: ChildProcess | undefined;
+        const result = new Promise<RunResult>((resolveRun) => {
+            child = execFile(
                 "pulumi",
                 ["--cwd", this.projectDir, "--non-interactive", "--color", "never", ...args],
-                { env: { ...this.env, ...(opts.env ?? {}) }, timeout: opts.timeoutMs ?? 300_000, maxBuffer: 64 * 1024 * 1024 },
+                { env: { ...this.env, ...(opts.env ?? {}) }, timeout: opts.timeoutMs ?? 300_000, maxBuffer: 64 * 1024 * 1024, ...detached(opts.group) },
                 (err, stdout, stderr) => {
                     const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
                     resolveRun({ code, stdout, stderr, output: stdout + stderr });
@@ -59,6 +71,7 @@ export class Stack {
             );
             child.stdin?.end(opts.stdin ?? "");
         });
+        return { child: child!, result };
     }
 
     async ok(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<RunResult> {
@@ -83,6 +96,10 @@ export class Stack {
 
     preview(extra: string[] = []) {
         return this.run(["preview", "--diff", "--stack", this.name, ...extra]);
+    }
+
+    refresh(extra: string[] = []) {
+        return this.run(["refresh", "--yes", "--skip-preview", "--stack", this.name, ...extra]);
     }
 
     destroy(extra: string[] = []) {

@@ -2,8 +2,8 @@ import { createHmac, randomBytes } from "crypto";
 import { mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { fingerprint, knownHostKeys, parsePin, verifyHostKey } from "../../provider/ssh/hostkeys";
-import { shellQuote } from "../../provider/ssh/pool";
+import { fingerprint, hostKeyAlgorithms, knownHostKeys, parsePin, readKnownHosts, verifyHostKey } from "../../provider/ssh/hostkeys";
+import { shellQuote } from "../../provider/host/run";
 import { scrubSecrets } from "../../provider/ssh/redact";
 import { ConnectionSchema, usesSudo, endpoint } from "../../provider/ssh/connection";
 
@@ -42,12 +42,31 @@ describe("host keys", () => {
         expect(knownHostKeys(file, "web3", 22)).toHaveLength(0);
         expect(knownHostKeys(join(dir, "missing"), "web1", 22)).toEqual([]);
     });
+
+    test("known_hosts: @revoked keys are listed apart, for the hosts they name, and refused first", () => {
+        const dir = mkdtempSync(join(tmpdir(), "kh-known-"));
+        const file = join(dir, "known_hosts");
+        writeFileSync(file, [`web1 ${LINE}`, `@revoked * ${LINE}`, `@cert-authority *.example.com ${LINE}`].join("\n"));
+        const known = readKnownHosts(file, "web1", 22);
+        expect(known).toEqual({ keys: [parsePin(LINE)], revoked: [parsePin(LINE)] });
+        expect(readKnownHosts(file, "a.example.com", 22)).toEqual({ keys: [], revoked: [parsePin(LINE)] });
+        const policy = { kind: "pinned" as const, ...known, source: file };
+        expect(verifyHostKey(policy, BLOB, "web1:22")).toMatch(/^host key verification failed for web1:22: the host presented ssh-ed25519 SHA256:\S+, which .* marks @revoked$/);
+    });
+
+    test("an RSA key is negotiated with SHA-2 signatures only", () => {
+        expect(hostKeyAlgorithms("ssh-rsa")).toEqual(["rsa-sha2-512", "rsa-sha2-256"]);
+        expect(hostKeyAlgorithms("ssh-ed25519")).toEqual(["ssh-ed25519"]);
+    });
 });
 
 describe("connection", () => {
     test("defaults and sudo", () => {
         const c = ConnectionSchema.parse({ host: "h" });
-        expect(c).toMatchObject({ port: 22, user: "root", dialErrorLimit: 10, perDialTimeout: 15 });
+        expect(c).toMatchObject({ port: 22, user: "root", dialErrorLimit: 10, perDialTimeout: 15, commandTimeout: 600 });
+        expect(ConnectionSchema.safeParse({ host: "h", sudoPassword: "a\nb" }).error?.issues[0]).toMatchObject({ path: ["sudoPassword"] });
+        expect(ConnectionSchema.safeParse({ host: "h", commandTimeout: 0 }).error?.issues[0]).toMatchObject({ path: ["commandTimeout"] });
+        expect(ConnectionSchema.safeParse({ host: "h", proxy: { host: "j", sudoPassword: "x" } }).success).toBe(false);
         expect(usesSudo(c)).toBe(false);
         expect(usesSudo(ConnectionSchema.parse({ host: "h", user: "deploy" }))).toBe(true);
         expect(usesSudo(ConnectionSchema.parse({ host: "h", user: "deploy", sudo: false }))).toBe(false);
@@ -99,4 +118,53 @@ test("read_input acts only on input that ends with END: input a lost connection 
     for (const cut of [0, 5, full.length - 6, full.length - 4, full.length - 2]) {
         expect(run(full.slice(0, cut))).toMatchObject({ status: 65, stdout: "", stderr: expect.stringMatching(/incomplete input/) });
     }
+});
+
+describe("the one exit for messages: secrets of any length scrubbed, control characters escaped", () => {
+    const { registerSecret, sanitize, escapeControl, trimRemote } = require("../../provider/ssh/redact") as typeof import("../../provider/ssh/redact");
+
+    test("registered secrets, however short, never leave in clear (nor escaped)", () => {
+        registerSecret("Q7");
+        registerSecret("long-secret-Q7-x");
+        registerSecret("pa\x1bss");
+        expect(sanitize("auth Q7 and long-secret-Q7-x and pa\x1bss and pa\\x1bss")).toBe("auth [secret] and [secret] and [secret] and [secret]");
+        expect(scrubSecrets("k=1", ["1"])).toBe("k=[secret]");
+    });
+
+    test("C0, C1, DEL and bidi overrides are escaped; newlines and tabs of our own messages stay", () => {
+        expect(sanitize("a\x1b]0;t\x07b\x9bc\x7f\u202e\r\nd\te")).toBe("a\\x1b]0;t\\x07b\\x9bc\\x7f\\u202e\\x0d\nd\te");
+        expect(escapeControl("a\nb\tc", true)).toBe("a\\x0ab\\x09c");
+    });
+
+    test("remote text in a message: the last lines, on one line, bounded", () => {
+        expect(trimRemote("one\ntwo\nthree\nfour\n")).toBe("two | three | four");
+        expect(trimRemote("z".repeat(2000)).length).toBe(501);
+    });
+
+    test("the protocol's error path and the engine log sanitise what they send", async () => {
+        const { makeService } = await import("../../provider/protocol/server");
+        const { EngineLogger } = await import("../../provider/protocol/engine");
+        registerSecret("Zz");
+        const logger = new EngineLogger();
+        const written: string[] = [];
+        const spy = jest.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => (written.push(String(s)), true));
+        try {
+            logger.log("warning", "host said \x1b[2J with Zz");
+        } finally {
+            spy.mockRestore();
+        }
+        expect(written).toEqual(["warning: host said \\x1b[2J with [secret]\n"]);
+        const handler = {
+            token: "kernelhardening:index:Sysctl",
+            secretPaths: [],
+            check: () => {
+                throw new Error("boom \x1b]0;x\x07 Zz");
+            },
+        };
+        const svc = makeService({ name: "kh", version: "0", schema: "{}", resources: [handler as never], functions: [] }, logger);
+        const { CheckRequest } = await import("@pulumi/pulumi/proto/provider_pb");
+        const req = new CheckRequest().setUrn("urn:pulumi:s::p::kernelhardening:index:Sysctl::a").setType("kernelhardening:index:Sysctl");
+        const err = await new Promise<{ details: string }>((resolve) => (svc.check as any)({ request: req }, (e: { details: string }) => resolve(e)));
+        expect(err.details).toBe("boom \\x1b]0;x\\x07 [secret]");
+    });
 });

@@ -1,6 +1,7 @@
 // Reads every fact the audit needs in one SSH round trip.
 import { Connection, endpoint } from "../../ssh/connection";
-import { HostError, pool } from "../../ssh/pool";
+import { HostError } from "../../ssh/pool";
+import { runScript } from "../../host/run";
 import { encodeRecords, parseRecords, unb64 } from "../../host/records";
 import { SH_PRELUDE } from "../../host/shell";
 import { procPath } from "../sysctl/model";
@@ -80,7 +81,7 @@ export function factsFromRecords(records: string[][]): HostFacts {
 
 export async function readFacts(c: Connection): Promise<HostFacts> {
     const stdin = encodeRecords(AUDIT_SYSCTL_KEYS.map((k) => ["K", k, procPath(k)]));
-    const res = await pool.exec(c, AUDIT_SCRIPT, stdin, "audit.read");
+    const res = await runScript(c, AUDIT_SCRIPT, stdin, "audit.read");
     if (res.code !== 0) throw new HostError(`${endpoint(c)}: reading kernel facts failed (exit ${res.code}): ${res.stderr.trim()}`);
     return factsFromRecords(parseRecords(res.stdout));
 }

@@ -5,7 +5,8 @@
 //   apply:   write or remove the preferences file atomically, hold or un-hold packages (each only
 //            where it differs), then observe again so the caller verifies what apt now does.
 import { Connection, endpoint } from "../../ssh/connection";
-import { HostError, pool } from "../../ssh/pool";
+import { HostError } from "../../ssh/pool";
+import { runScript } from "../../host/run";
 import { b64, encodeRecords, parseRecords, unb64, Record_ } from "../../host/records";
 import { shellScript } from "../../host/scripts";
 import { parseDpkgQuery, parseImageOwners, parsePolicy, parseShowhold } from "./apt";
@@ -98,7 +99,7 @@ function observeRecords(names: string[]): Record_[] {
 }
 
 export async function observePin(c: Connection, names: string[]): Promise<ObservedPin> {
-    const res = await pool.exec(c, OBSERVE_SCRIPT, encodeRecords(observeRecords(names)), "kernelpin.observe");
+    const res = await runScript(c, OBSERVE_SCRIPT, encodeRecords(observeRecords(names)), "kernelpin.observe");
     const out = parseRecords(res.stdout);
     if (res.code !== 0) throw failure(c, "reading the kernel packages' apt state", res, out);
     return parseObserved(out);
@@ -111,7 +112,7 @@ export async function applyPin(c: Connection, plan: ApplyPlan): Promise<Observed
     for (const p of plan.hold) records.push(["H", p]);
     for (const p of plan.unhold) records.push(["U", p]);
     records.push(...observeRecords(plan.observe));
-    const res = await pool.exec(c, APPLY_SCRIPT, encodeRecords(records), "kernelpin.apply");
+    const res = await runScript(c, APPLY_SCRIPT, encodeRecords(records), "kernelpin.apply");
     const out = parseRecords(res.stdout);
     if (res.code !== 0) throw failure(c, `applying ${PIN_FILE} and apt-mark holds`, res, out);
     return parseObserved(out);

@@ -6,7 +6,8 @@
 //            write or remove our files atomically, regenerate the boot configuration), then observe
 //            again so the caller verifies what is in force.
 import { Connection, endpoint } from "../../ssh/connection";
-import { HostError, pool } from "../../ssh/pool";
+import { HostError } from "../../ssh/pool";
+import { runScript } from "../../host/run";
 import { b64, encodeRecords, parseRecords, unb64, Record_ } from "../../host/records";
 import { SH_PRELUDE } from "../../host/shell";
 import { GRUB_CFG, GRUB_DROPIN, KERNEL_CMDLINE, ObservedLockdown, Step, UNIT_FILE, UNIT_WANTS_LINK } from "./model";
@@ -54,9 +55,13 @@ observe() {
   [ -f "$KCMDLINE" ] && emit kcmdline "$(b64file "$KCMDLINE")"
   if command -v kernel-install >/dev/null 2>&1; then
     emit kernelinstall
-    if info=$(kernel-install inspect 2>/dev/null); then
-      layout=$(printf '%s\n' "$info" | sed -n 's/^KERNEL_INSTALL_LAYOUT: *//p')
-      broot=$(printf '%s\n' "$info" | sed -n 's/^KERNEL_INSTALL_BOOT_ROOT: *//p')
+    kimg=/lib/modules/$(uname -r)/vmlinuz
+    [ -f "$kimg" ] || kimg=/boot/vmlinuz-$(uname -r)
+    # systemd >= 254 fails a bare inspect when the image is not in /usr/lib/modules (Debian 13), and
+    # prints KERNEL_INSTALL_X=v under "Plugin Environment:"; 252 prints "KERNEL_INSTALL_X: v".
+    if info=$(kernel-install inspect "$(uname -r)" "$kimg" 2>/dev/null); then
+      layout=$(printf '%s\n' "$info" | sed -n 's/^.*KERNEL_INSTALL_LAYOUT[:=] *//p' | head -n 1)
+      broot=$(printf '%s\n' "$info" | sed -n 's/^.*KERNEL_INSTALL_BOOT_ROOT[:=] *//p' | head -n 1)
       emit kilayout "$(b64str "$layout")"
       if [ "$layout" = bls ] && [ -n "$broot" ]; then
         for e in "$broot"/loader/entries/*"$(uname -r)"*.conf; do
@@ -215,13 +220,13 @@ function failure(c: Connection, what: string, res: { code: number; stderr: strin
 }
 
 export async function observeLockdown(c: Connection): Promise<ObservedLockdown> {
-    const res = await pool.exec(c, OBSERVE_SCRIPT, "", "lockdown.observe");
+    const res = await runScript(c, OBSERVE_SCRIPT, "", "lockdown.observe");
     if (res.code !== 0) throw failure(c, "reading the lockdown state", res);
     return parseObserved(parseRecords(res.stdout));
 }
 
 export async function applyLockdown(c: Connection, steps: Step[]): Promise<ObservedLockdown> {
-    const res = await pool.exec(c, APPLY_SCRIPT, encodeRecords(steps.map(stepRecord)), "lockdown.apply");
+    const res = await runScript(c, APPLY_SCRIPT, encodeRecords(steps.map(stepRecord)), "lockdown.apply");
     const out = parseRecords(res.stdout);
     const failed = out.find((r) => r[0] === "failed");
     if (failed) {

@@ -1,7 +1,8 @@
 // ModuleBlocklist's remote operations, one round trip each: observe (the file, loaded modules) and
 // apply (write or remove the file atomically, then observe).
 import { Connection, endpoint } from "../../ssh/connection";
-import { HostError, pool } from "../../ssh/pool";
+import { HostError } from "../../ssh/pool";
+import { runScript } from "../../host/run";
 import { b64, encodeRecords, parseRecords, unb64 } from "../../host/records";
 import { shellScript } from "../../host/scripts";
 import { ObservedBlocklist } from "./model";
@@ -20,7 +21,7 @@ function parse(out: Buffer): ObservedBlocklist {
 }
 
 export async function observeBlocklist(c: Connection, file: string): Promise<ObservedBlocklist> {
-    const res = await pool.exec(c, OBSERVE_SCRIPT, encodeRecords([["F", file]]), "modules.observe");
+    const res = await runScript(c, OBSERVE_SCRIPT, encodeRecords([["F", file]]), "modules.observe");
     if (res.code !== 0) throw new HostError(`${endpoint(c)}: reading /etc/modprobe.d/${file} failed: ${res.stderr.trim()}`);
     return parse(res.stdout);
 }
@@ -32,7 +33,7 @@ export async function observeBlocklist(c: Connection, file: string): Promise<Obs
  */
 export async function applyBlocklist(c: Connection, file: string, content: string | "delete", adopt = false): Promise<ObservedBlocklist> {
     const step = content === "delete" ? ["R"] : ["W", b64(content), adopt ? "adopt" : "new"];
-    const res = await pool.exec(c, APPLY_SCRIPT, encodeRecords([["F", file], step]), "modules.apply");
+    const res = await runScript(c, APPLY_SCRIPT, encodeRecords([["F", file], step]), "modules.apply");
     const out = parseRecords(res.stdout);
     if (out.some((r) => r[0] === "foreign")) {
         throw new HostError(

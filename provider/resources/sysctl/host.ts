@@ -3,7 +3,8 @@
 //   apply:   set live values (rolled back if the kernel refuses one), then write or remove the file
 //            atomically, then observe again so the caller verifies what is in force.
 import { Connection, endpoint } from "../../ssh/connection";
-import { HostError, pool } from "../../ssh/pool";
+import { HostError } from "../../ssh/pool";
+import { runScript } from "../../host/run";
 import { b64, encodeRecords, parseRecords, unb64, Record_ } from "../../host/records";
 import { shellScript } from "../../host/scripts";
 import { ApplyPlan, DROPIN_DIR, kernelCanonical, ObservedSysctl, procPath, Takeover } from "./model";
@@ -26,14 +27,14 @@ export class KernelRejected extends Error {
 }
 
 /** /proc/sys mounted read-only (a container, say): no key can be set on this host. */
-export class ReadOnlyProcSys extends HostError {
+class ReadOnlyProcSys extends HostError {
     constructor(where: string, key: string) {
         super(`${where}: /proc/sys is read-only on this host (mounted read-only, as in a container), so ${key} cannot be set; nothing was persisted`);
     }
 }
 
 /** Our drop-in's name is taken by a file this provider did not write. */
-export class ForeignFile extends HostError {
+class ForeignFile extends HostError {
     constructor(where: string, path: string) {
         super(
             `${where}: ${path} exists and was not written by this provider (no "Managed by Pulumi" header); it was left ` +
@@ -93,7 +94,7 @@ function failure(c: Connection, what: string, res: { code: number; stderr: strin
 }
 
 export async function observeSysctl(c: Connection, file: string, keys: string[]): Promise<ObservedSysctl> {
-    const res = await pool.exec(c, OBSERVE_SCRIPT, encodeRecords(observeRecords(file, keys)), "sysctl.observe");
+    const res = await runScript(c, OBSERVE_SCRIPT, encodeRecords(observeRecords(file, keys)), "sysctl.observe");
     if (res.code !== 0) throw failure(c, `reading ${DROPIN_DIR}/${file}`, res);
     return parseObserved(parseRecords(res.stdout));
 }
@@ -104,7 +105,7 @@ export async function applySysctl(c: Connection, plan: ApplyPlan & { takeover?: 
     if (plan.content === "delete") records.push(["R", plan.file]);
     else if (plan.content !== undefined) records.push(["W", plan.file, b64(plan.content), plan.takeover ?? "own"]);
     records.push(...observeRecords(plan.file, plan.keys));
-    const res = await pool.exec(c, APPLY_SCRIPT, encodeRecords(records), "sysctl.apply");
+    const res = await runScript(c, APPLY_SCRIPT, encodeRecords(records), "sysctl.apply");
     const out = parseRecords(res.stdout);
     const where = endpoint(c);
     const rejected = out.find((r) => r[0] === "rejected");

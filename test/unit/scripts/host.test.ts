@@ -1,10 +1,10 @@
-// host.ts's functions over the real scripts: pool.exec is replaced by a run of the script text it
+// host.ts's functions over the real scripts: runScript is replaced by a run of the script text it
 // is given, under dash, against a fake tree, so what the provider makes of a host's answer (errors
 // included) is tested from records the script really printed.
 import { spawnSync } from "child_process";
 import { readFileSync } from "fs";
 import { join } from "path";
-import { pool } from "../../../provider/ssh/pool";
+import * as run from "../../../provider/host/run";
 import { applySysctl, observeSysctl } from "../../../provider/resources/sysctl/host";
 import { applyBlocklist } from "../../../provider/resources/modules/host";
 import { planApply } from "../../../provider/resources/sysctl/plan";
@@ -17,7 +17,7 @@ let env: ReturnType<typeof prepare>;
 
 function fakeHost(c: Parameters<typeof prepare>[0]) {
     env = prepare(c);
-    jest.spyOn(pool, "exec").mockImplementation(async (_c, script, stdin) => {
+    jest.spyOn(run, "runScript").mockImplementation(async (_c, script, stdin) => {
         const r = spawnSync("dash", ["-c", script], { argv0: "sh", input: stdin, env: scriptEnv(env), encoding: "utf8" });
         return { code: r.status ?? -1, stdout: Buffer.from(r.stdout), stderr: r.stderr };
     });
