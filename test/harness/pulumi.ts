@@ -21,11 +21,6 @@ export interface RunResult {
     output: string;
 }
 
-/** execFile passes `detached` on to spawn; its option type leaves it out. */
-function detached(group?: boolean): object {
-    return group ? { detached: true } : {};
-}
-
 export class Stack {
     readonly backend: string;
     readonly home: string;
@@ -56,14 +51,13 @@ export class Stack {
     }
 
     /** Like run, with the CLI's process at hand while it runs (to interrupt it, as Ctrl-C would). */
-    /** With `group`, the CLI leads its own process group: kill(-pid) then reaches it and its plugins, as a terminal's Ctrl-C does. */
-    start(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: string; group?: boolean } = {}): { child: ChildProcess; result: Promise<RunResult> } {
+    start(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: string } = {}): { child: ChildProcess; result: Promise<RunResult> } {
         let child: ChildProcess | undefined;
         const result = new Promise<RunResult>((resolveRun) => {
             child = execFile(
                 "pulumi",
                 ["--cwd", this.projectDir, "--non-interactive", "--color", "never", ...args],
-                { env: { ...this.env, ...(opts.env ?? {}) }, timeout: opts.timeoutMs ?? 300_000, maxBuffer: 64 * 1024 * 1024, ...detached(opts.group) },
+                { env: { ...this.env, ...(opts.env ?? {}) }, timeout: opts.timeoutMs ?? 300_000, maxBuffer: 64 * 1024 * 1024 },
                 (err, stdout, stderr) => {
                     const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
                     resolveRun({ code, stdout, stderr, output: stdout + stderr });
