@@ -3,11 +3,18 @@
 // (bench/delay-proxy.ts). bench/run.sh sets the machine up and calls this with the fleet's directory.
 //
 //   npx tsx bench/bench.ts --fleet DIR [--hosts 1,10,50] [--latency 0,25] [--reps 3]
-//                          [--tools ours,ansible,pyinfra]
+//                          [--tools ours,ansible,pyinfra] [--ansible-max-n N] [--pyinfra-max-n N]
+//                          [--slices K] [--knobs]
 //
 // Scenarios per tool, fleet size and latency: (1) first apply on pristine hosts, (2) no-op
-// re-apply, (3) the plan after drift on 10 % of the hosts (ours: `pulumi preview --refresh`,
-// Ansible: `--check --diff`, pyinfra: `--dry --diff`). Every run is checked (hosts really changed,
+// re-apply (ours: `pulumi up --yes --skip-preview`, and the plain `pulumi up --yes` a user types:
+// preview, then update), (3) the plan after drift on 10 % of the hosts (ours: `pulumi preview
+// --refresh` and the plain `pulumi preview`, Ansible: `--check --diff`, pyinfra: `--dry --diff`).
+// With --slices K: the same no-op through examples/fleet/driver.ts, K stacks of N/K hosts at once
+// against one stack of N. With --knobs: the engine's own knobs on the no-op (PULUMI_SKIP_CHECKPOINTS,
+// the default --parallel). Two floors per configuration: the provider's ssh2 code without Pulumi, and
+// plain OpenSSH (`ssh` with the same key, one read per host, all hosts at once).
+// Every run is checked (hosts really changed,
 // no-op really changed nothing, plan saw exactly the drifted hosts), so a fast wrong answer cannot
 // pass as a result. Remote commands per host are counted from each sshd's VERBOSE log, the same way
 // for every tool; ours are also counted from KH_TRACE_FILE.
@@ -62,6 +69,8 @@ export const ENTRIES: Record<string, string> = {
 const KEYS = Object.keys(ENTRIES);
 const DRIFT_KEY = "net.ipv4.tcp_fin_timeout";
 const DROPIN = "90-bench.conf";
+/** The many-stacks scenario's drop-ins: `91-fleet-K.conf` for the layout with K stacks. */
+const FLEET_DROPIN = "91-fleet";
 
 // ---------------------------------------------------------------------------------------------
 interface Host {
@@ -80,10 +89,16 @@ interface Opts {
     tools: string[];
     /** pyinfra only up to this fleet size (its runs at N = 50 cost ~40 min on this machine). */
     pyinfraMaxN: number;
+    /** Ansible only up to this fleet size (its forks load a shared machine). */
+    ansibleMaxN: number;
+    /** > 1: the many-stacks scenario with this many slices (examples/fleet driver). */
+    slices: number;
+    /** Run the engine-knob variants of the no-op. */
+    knobs: boolean;
 }
 
 function parseArgs(argv: string[]): Opts {
-    const o: Opts = { fleet: "", hosts: [1, 10, 50], latency: [0, 25], reps: 3, tools: ["ours", "ansible", "pyinfra"], pyinfraMaxN: Infinity };
+    const o: Opts = { fleet: "", hosts: [1, 10, 50], latency: [0, 25], reps: 3, tools: ["ours", "ansible", "pyinfra"], pyinfraMaxN: Infinity, ansibleMaxN: Infinity, slices: 0, knobs: false };
     for (let i = 0; i < argv.length; i++) {
         const v = argv[i + 1];
         switch (argv[i]) {
@@ -93,6 +108,9 @@ function parseArgs(argv: string[]): Opts {
             case "--reps": o.reps = Number(v); i++; break;
             case "--tools": o.tools = v.split(","); i++; break;
             case "--pyinfra-max-n": o.pyinfraMaxN = Number(v); i++; break;
+            case "--ansible-max-n": o.ansibleMaxN = Number(v); i++; break;
+            case "--slices": o.slices = Number(v); i++; break;
+            case "--knobs": o.knobs = true; break;
             default: throw new Error(`unknown option ${argv[i]}`);
         }
     }
@@ -126,7 +144,7 @@ class Fleet {
     /** Back to a never-configured host: kernel defaults, no drop-in, no recorded values, no tool state. */
     reset(hosts: Host[]) {
         const pairs = KEYS.map((k) => `${k}=${this.defaults[k]}`).join(" ");
-        sh(hosts.map((h) => `ip netns exec ${h.ns} sysctl -q -w ${pairs} >/dev/null && rm -rf ${h.dir}/etc-sysctl.d/${DROPIN} ${h.dir}/etc-sysctl.d/.${DROPIN}.* ${h.dir}/var-lib-kh/* ${h.dir}/run-lock/* ${h.dir}/root/.ansible ${h.dir}/tmp/*`).join(" && "), "resetting hosts");
+        sh(hosts.map((h) => `ip netns exec ${h.ns} sysctl -q -w ${pairs} >/dev/null && rm -rf ${h.dir}/etc-sysctl.d/${DROPIN} ${h.dir}/etc-sysctl.d/.${DROPIN}.* ${h.dir}/etc-sysctl.d/${FLEET_DROPIN}-* ${h.dir}/etc-sysctl.d/.${FLEET_DROPIN}-* ${h.dir}/var-lib-kh/* ${h.dir}/run-lock/* ${h.dir}/root/.ansible ${h.dir}/tmp/*`).join(" && "), "resetting hosts");
     }
 
     drift(hosts: Host[]) {
@@ -237,16 +255,21 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, logFile: strin
 let logSeq = 0;
 const logPath = (what: string) => join(OUT, "logs", `${String(++logSeq).padStart(4, "0")}-${what}.log`);
 
+type Knob = "skip-checkpoints" | "parallel-default" | "skip-checkpoints+preview";
+type ProfileKind = "noop" | "noop-up" | "plan" | "preview";
+
 // --- ours: the real Pulumi CLI, local file backend, one Sysctl per host -------------------------
 class Ours implements Tool {
     name = "ours";
-    private dir = join(OUT, "pulumi");
+    private dir: string;
     private env: NodeJS.ProcessEnv;
     private stack = "";
     private emptyState = "";
     private hosts: Host[] = [];
 
-    constructor(cliDir: string, private keyFile: string) {
+    /** precompiled: the program's tsc output folder, run with `typescript: false` (no ts-node compile). */
+    constructor(cliDir: string, private keyFile: string, precompiled?: string) {
+        this.dir = join(OUT, precompiled ? "pulumi-js" : "pulumi");
         this.env = {
             ...process.env,
             PATH: `${cliDir}:${process.env.PATH}`,
@@ -268,8 +291,8 @@ class Ours implements Tool {
                 "runtime:",
                 "  name: nodejs",
                 "  options:",
-                "    typescript: true",
-                `main: ${join(BENCH, "program")}/`,
+                `    typescript: ${precompiled ? "false" : "true"}`,
+                `main: ${precompiled ?? join(BENCH, "program")}/`,
                 "plugins:",
                 "  providers:",
                 "    - name: kernelhardening",
@@ -314,13 +337,13 @@ class Ours implements Tool {
     }
 
     /** Runs a CLI command with a fresh trace file and memory file; returns the output and our counts. */
-    private async measured(args: string[], what: string) {
+    private async measured(args: string[], what: string, env: NodeJS.ProcessEnv = {}) {
         const trace = join(OUT, "tmp", "trace.jsonl");
         const mem = join(OUT, "tmp", "mem.txt");
         rmSync(trace, { force: true });
         rmSync(mem, { force: true });
         const t0 = Date.now();
-        const r = await this.pulumi(args, logPath(what), { KH_TRACE_FILE: trace, KH_BENCH_MEM_FILE: mem });
+        const r = await this.pulumi(args, logPath(what), { ...env, KH_TRACE_FILE: trace, KH_BENCH_MEM_FILE: mem });
         const t1 = Date.now();
         const lines = existsSync(trace) ? readFileSync(trace, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { t: number; pid: number; host: string; op: string }) : [];
         const perHost: Record<string, number> = {};
@@ -331,6 +354,20 @@ class Ours implements Tool {
         const memLines = existsSync(mem) ? readFileSync(mem, "utf8").trim().split("\n").filter((l) => /^\d+ /.test(l)) : [];
         const rssKb = memLines.map((l) => Number(l.split(" ")[0]));
         const ts = lines.map((l) => l.t);
+        // Per provider process (pid): its commands, and on how many hosts. A provider process opens
+        // one connection per host, so the distinct pids per host are its SSH handshakes per run.
+        const byPid = new Map<number, { cmds: number; hosts: Set<string>; first: number; last: number }>();
+        for (const l of lines) {
+            const e = byPid.get(l.pid) ?? { cmds: 0, hosts: new Set<string>(), first: l.t, last: l.t };
+            e.cmds++;
+            e.hosts.add(l.host);
+            e.first = Math.min(e.first, l.t);
+            e.last = Math.max(e.last, l.t);
+            byPid.set(l.pid, e);
+        }
+        const s = (t: number) => (t - t0) / 1000;
+        const pidsOf = (h: string) => new Set(lines.filter((l) => l.host === h).map((l) => l.pid)).size;
+        const pidsPerHost = Object.keys(perHost).map(pidsOf);
         return {
             r,
             extra: {
@@ -339,7 +376,13 @@ class Ours implements Tool {
                 cmdTimes: ts,
                 traceCmds: Object.values(perHost),
                 traceOps: ops,
+                pidsPerHost,
+                // In start order: the engine's phases (preview, update) each get their own processes.
+                cmdsByPid: [...byPid.values()]
+                    .sort((a, b) => a.first - b.first)
+                    .map((e) => ({ cmds: e.cmds, hosts: e.hosts.size, first: s(e.first), last: s(e.last) })),
                 providerProcs: rssKb.length,
+                providerTotalMB: rssKb.reduce((a, b) => a + b, 0) / 1024,
                 providerPeakMB: rssKb.length ? Math.max(...rssKb) / 1024 : undefined,
                 // Where the time goes: before the first remote command (CLI, program, engine, provider
                 // start, SSH handshakes), between the first and last, and after the last one.
@@ -349,7 +392,27 @@ class Ours implements Tool {
     }
 
     async apply(kind: "first" | "noop"): Promise<RunResult> {
-        const { r, extra } = await this.measured(["up", "--yes", "--skip-preview", "--parallel", this.parallel()], `ours-${kind}-n${this.hosts.length}`);
+        return this.up(kind, ["--skip-preview", "--parallel", this.parallel()]);
+    }
+
+    /** The plain no-op `pulumi up --yes` a user types: a preview, then the update. */
+    async noopUp(): Promise<RunResult> {
+        return this.up("noop", ["--parallel", this.parallel()], {}, "noop-up");
+    }
+
+    /** The no-op with one of the engine's knobs (ours only, reported apart from the main table). */
+    async knob(variant: Knob): Promise<RunResult> {
+        const plain = variant.endsWith("+preview");
+        const args = plain ? [] : ["--skip-preview"];
+        const env: NodeJS.ProcessEnv = {};
+        if (variant.startsWith("skip-checkpoints")) env.PULUMI_SKIP_CHECKPOINTS = "true";
+        // The CLI's default --parallel (8) against our 2N.
+        if (!variant.startsWith("parallel-default")) args.push("--parallel", this.parallel());
+        return this.up("noop", args, env, `knob-${variant}`);
+    }
+
+    private async up(kind: "first" | "noop", args: string[], env: NodeJS.ProcessEnv = {}, what: string = kind): Promise<RunResult> {
+        const { r, extra } = await this.measured(["up", "--yes", ...args], `ours-${what}-n${this.hosts.length}`, env);
         const n = this.hosts.length;
         // The summary after the last "Resources:" line (progress lines also say "created").
         const summary = r.out.slice(r.out.lastIndexOf("Resources:"));
@@ -362,8 +425,8 @@ class Ours implements Tool {
      * One extra run (not in the medians) with the engine's own log (-v=9 --logflow), to see where
      * the time goes: CLI start, provider processes, remote commands, the TypeScript program, the end.
      */
-    async profile(kind: "noop" | "plan"): Promise<Record<string, number>> {
-        const args = kind === "noop" ? ["up", "--yes", "--skip-preview"] : ["preview", "--refresh"];
+    async profile(kind: ProfileKind): Promise<Record<string, number>> {
+        const args = { noop: ["up", "--yes", "--skip-preview"], "noop-up": ["up", "--yes"], plan: ["preview", "--refresh"], preview: ["preview"] }[kind];
         const { r, extra } = await this.measured([...args, "--parallel", this.parallel(), "--logtostderr", "-v=9", "--logflow"], `ours-profile-${kind}-n${this.hosts.length}`);
         const t0 = (extra as { t0: number }).t0;
         const events: Array<{ t: number; msg: string }> = [];
@@ -379,11 +442,15 @@ class Ours implements Tool {
         const first = (re: RegExp) => events.find((e) => re.test(e.msg))?.t ?? NaN;
         const last = (re: RegExp) => [...events].reverse().find((e) => re.test(e.msg))?.t ?? NaN;
         const launches = events.filter((e) => /Launching plugin 'kernelhardening/.test(e.msg)).map((e) => e.t);
+        // The file backend logs each state write it makes (V(7)): the engine's checkpoints.
+        const checkpoints = events.filter((e) => /Saved stack \S+ checkpoint/.test(e.msg)).length;
         const cmds = (extra as { cmdTimes: number[] }).cmdTimes;
         const s = (t: number) => (t - t0) / 1000;
         return {
             engineStart: s(first(/\*\*\* Starting Update/)),
             providerLaunches: launches.length,
+            checkpointWrites: checkpoints,
+            updatePhases: events.filter((e) => /\*\*\* Starting Update/.test(e.msg)).length,
             firstProviderLaunch: s(launches[0] ?? NaN),
             lastProviderLaunch: s(launches[launches.length - 1] ?? NaN),
             firstCmd: s(Math.min(...cmds)),
@@ -396,8 +463,9 @@ class Ours implements Tool {
         };
     }
 
-    async plan(drifted: number): Promise<RunResult> {
-        const { r, extra } = await this.measured(["preview", "--refresh", "--diff", "--parallel", this.parallel()], `ours-plan-n${this.hosts.length}`);
+    async plan(drifted: number, refresh = true): Promise<RunResult> {
+        const args = refresh ? ["preview", "--refresh", "--diff"] : ["preview", "--diff"];
+        const { r, extra } = await this.measured([...args, "--parallel", this.parallel()], `ours-${refresh ? "plan" : "preview"}-n${this.hosts.length}`);
         const m = /~ (\d+) to update/.exec(r.out);
         const upd = m ? Number(m[1]) : 0;
         // The plan must name the drifted key with the value found and the one wanted.
@@ -527,6 +595,92 @@ class Pyinfra implements Tool {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Many stacks against one big stack: examples/fleet's Automation API driver over ours' hosts, split
+// into K slices (K stacks at once), or one slice of all N. Each layout manages its own drop-in
+// (91-fleet-K.conf) with the bench's entries, so the two layouts and the bench stack never share a file.
+async function fleetStacks(cliDir: string, hosts: Host[], keyFile: string, k: number, phase: "setup" | "noop"): Promise<RunResult> {
+    const n = hosts.length;
+    const dir = join(OUT, "fleet", `n${n}-k${k}`);
+    if (phase === "setup") {
+        rmSync(dir, { recursive: true, force: true });
+        mkdirSync(join(dir, "home"), { recursive: true });
+    }
+    const slices: Record<string, Array<{ name: string; host: string; port: number; hostKey: string }>> = {};
+    for (let i = 0; i < k; i++) {
+        const part = hosts.slice(Math.floor((i * n) / k), Math.floor(((i + 1) * n) / k));
+        slices[`s${i + 1}`] = part.map((h) => ({ name: h.name, host: "127.0.0.1", port: h.port + PROXY_OFFSET, hostKey: h.hostKey }));
+    }
+    const inventory = join(dir, "inventory.json");
+    writeFileSync(inventory, JSON.stringify({ settings: { privateKeyPath: keyFile, sysctl: { file: `${FLEET_DROPIN}-${k}.conf`, entries: ENTRIES } }, slices }));
+    const trace = join(OUT, "tmp", "trace.jsonl");
+    const mem = join(OUT, "tmp", "mem.txt");
+    rmSync(trace, { force: true });
+    rmSync(mem, { force: true });
+    const env = {
+        ...process.env,
+        PATH: `${cliDir}:${process.env.PATH}`,
+        PULUMI_HOME: join(dir, "home"),
+        PULUMI_CONFIG_PASSPHRASE: "kh-bench",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        NO_COLOR: "1",
+        KH_TRACE_FILE: trace,
+        KH_BENCH_MEM_FILE: mem,
+    };
+    const driver = join(ROOT, "examples", "fleet", "driver.ts");
+    const args = [driver, "up", "--inventory", inventory, "--state", join(dir, "state"), "--stacks", String(k), "--plugin-dir", join(BENCH, "plugin"), "--json"];
+    const r = await run(join(ROOT, "node_modules", ".bin", "tsx"), args, env, logPath(`ours-fleet-${phase}-k${k}-n${n}`), ROOT);
+    let summary: { ok: boolean; changes: Record<string, number> } | undefined;
+    try {
+        summary = JSON.parse(r.out.slice(r.out.indexOf("{\n"), r.out.lastIndexOf("}") + 1));
+    } catch {
+        /* reported as wrong below */
+    }
+    const want = phase === "setup" ? { create: n + k } : { same: n + k };
+    const ok = r.code === 0 && !!summary?.ok && JSON.stringify(summary.changes) === JSON.stringify(want);
+    const lines = existsSync(trace) ? readFileSync(trace, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { host: string }) : [];
+    const perHost = hosts.map((h) => lines.filter((l) => l.host === `127.0.0.1:${h.port + PROXY_OFFSET}`).length);
+    const rssKb = existsSync(mem) ? readFileSync(mem, "utf8").trim().split("\n").filter((l) => /^\d+ /.test(l)).map((l) => Number(l.split(" ")[0])) : [];
+    return {
+        ok,
+        detail: `${k} stack(s): ${summary ? Object.entries(summary.changes).map(([c, x]) => `${x} ${c}`).join(", ") : "no summary"}` + (ok ? "" : "\n" + r.out.slice(-2000)),
+        extra: {
+            traceCmds: perHost,
+            slices: k,
+            providerProcs: rssKb.length,
+            providerPeakMB: rssKb.length ? Math.max(...rssKb) / 1024 : undefined,
+            providerTotalMB: rssKb.reduce((a, b) => a + b, 0) / 1024,
+        },
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The OpenSSH floor: plain `ssh` with the same key and pinned host keys, a new connection and one
+// read (the bench keys' values, a constant command) per host, every host at once. What any tool
+// speaking SSH pays per phase on this machine: the handshakes' CPU on both ends and the round trips.
+async function opensshFloor(hosts: Host[], keyFile: string): Promise<number> {
+    const knownHosts = join(OUT, "tmp", "known_hosts");
+    writeFileSync(knownHosts, hosts.map((h) => `[127.0.0.1]:${h.port + PROXY_OFFSET} ${h.hostKey}\n`).join(""));
+    const opts = ["-F", "/dev/null", "-i", keyFile, "-o", "IdentitiesOnly=yes", "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "ControlMaster=no", "-o", "ControlPath=none"];
+    const t0 = performance.now();
+    const results = await Promise.all(
+        hosts.map(
+            (h) =>
+                new Promise<{ code: number; err: string }>((res) => {
+                    const c = spawn("ssh", [...opts, "-p", String(h.port + PROXY_OFFSET), "root@127.0.0.1", `sysctl -n ${KEYS.join(" ")}`], { stdio: ["ignore", "ignore", "pipe"] });
+                    let err = "";
+                    c.stderr.on("data", (d) => (err += d));
+                    c.on("close", (code) => res({ code: code ?? 1, err }));
+                }),
+        ),
+    );
+    const t = (performance.now() - t0) / 1000;
+    const bad = results.find((x) => x.code !== 0);
+    if (bad) throw new Error(`OpenSSH floor: ssh failed (${bad.code}): ${bad.err}`);
+    return t;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The floor: the provider's own SSH code (dist/provider), no engine: every host at once, one
 // connection (handshake included) and one command each, timed inside this process.
 async function floor(hosts: Host[], keyFile: string, script: "observe" | "apply"): Promise<number> {
@@ -553,7 +707,10 @@ async function floor(hosts: Host[], keyFile: string, script: "observe" | "apply"
 // ---------------------------------------------------------------------------------------------
 interface Sample {
     tool: string;
-    scenario: "first" | "noop" | "plan";
+    /** noop-up: plain `pulumi up --yes`; preview: plain `pulumi preview`; onestack/manystacks: examples/fleet. */
+    scenario: "first" | "noop" | "noop-up" | "plan" | "preview" | "onestack" | "manystacks";
+    /** An engine knob on the no-op (--knobs), reported apart from the main table. */
+    variant?: string;
     n: number;
     latency: number;
     rep: number;
@@ -571,7 +728,11 @@ async function main() {
     const o = parseArgs(process.argv.slice(2));
     const fleetHosts = JSON.parse(readFileSync(join(o.fleet, "fleet.json"), "utf8")) as Host[];
     const keyFile = join(o.fleet, "client_key");
-    if (Math.max(...o.hosts) * o.tools.length > fleetHosts.length) throw new Error(`the fleet has ${fleetHosts.length} hosts; each tool needs its own ${Math.max(...o.hosts)}`);
+    // Tool k's hosts start after the hosts of the tools before it (each capped by its --*-max-n).
+    const cap = (t: string) => Math.min(Math.max(...o.hosts), t === "ansible" ? o.ansibleMaxN : t === "pyinfra" ? o.pyinfraMaxN : Infinity);
+    const offsets = o.tools.map((_, k) => o.tools.slice(0, k).reduce((a, t) => a + cap(t), 0));
+    const needed = o.tools.reduce((a, t) => a + cap(t), 0);
+    if (needed > fleetHosts.length) throw new Error(`the fleet has ${fleetHosts.length} hosts; the tools need ${needed}`);
     mkdirSync(join(OUT, "logs"), { recursive: true });
     mkdirSync(join(OUT, "tmp"), { recursive: true });
     rmSync(join(OUT, "logs"), { recursive: true, force: true });
@@ -614,12 +775,23 @@ async function main() {
             if (res.code !== 0) throw new Error(`empty stack up failed: ${res.out}`);
             fixed.push({ what: "pulumi up, stack with no resources", wall: (performance.now() - t) / 1000 });
         }
+        // The same with the program precompiled by tsc (`typescript: false`): the ts-node compile's share.
+        const js = join(OUT, "program-js");
+        rmSync(js, { recursive: true, force: true });
+        sh(`cd ${ROOT} && npx tsc --outDir ${js} --rootDir ${ROOT} --module commonjs --target ES2020 --moduleResolution node --esModuleInterop --skipLibCheck --strict bench/program/index.ts`, "compiling the bench program");
+        const pre = new Ours(cliDir, keyFile, join(js, "bench", "program"));
+        await pre.prepare([]);
+        for (let r = 0; r < o.reps; r++) {
+            const t = performance.now();
+            const res = await pre.pulumi(["up", "--yes", "--skip-preview"], logPath("ours-empty-up-js"));
+            if (res.code !== 0) throw new Error(`empty stack up (precompiled) failed: ${res.out}`);
+            fixed.push({ what: "pulumi up, stack with no resources, program precompiled", wall: (performance.now() - t) / 1000 });
+        }
     }
 
-    // Each tool has its own hosts (tool k uses fleet hosts k*maxN .. k*maxN+N-1), so the tools'
+    // Each tool has its own hosts (tool k uses fleet hosts offsets[k] .. offsets[k]+N-1), so the tools'
     // runs can alternate within each repetition: this machine's load drifts (other people's VMs),
     // and alternating gives every tool the same share of quiet and busy minutes.
-    const maxN = Math.max(...o.hosts);
     // The headline configuration (largest N, highest latency) first, so a run cut short still has it.
     const configs = [...o.hosts].sort((a, b) => b - a).flatMap((n) => [...o.latency].sort((a, b) => b - a).map((latency) => ({ n, latency })));
     for (const { n, latency } of configs) {
@@ -627,30 +799,36 @@ async function main() {
         log(`N=${n}, latency ${latency} ms each way`);
         const tools: Array<{ tool: Tool; hosts: Host[]; drifted: Host[] }> = o.tools.flatMap((t, k) => {
             if (t === "pyinfra" && n > o.pyinfraMaxN) return [];
-            const hosts = fleetHosts.slice(k * maxN, k * maxN + n);
+            if (t === "ansible" && n > o.ansibleMaxN) return [];
+            const hosts = fleetHosts.slice(offsets[k], offsets[k] + n);
             const tool = t === "ours" ? new Ours(cliDir, keyFile) : t === "ansible" ? new Ansible(keyFile) : t === "pyinfra" ? new Pyinfra(keyFile) : undefined;
             if (!tool) throw new Error(`unknown tool ${t}`);
             return [{ tool, hosts, drifted: hosts.slice(0, Math.max(1, Math.ceil(n / 10))) }];
         });
         for (const t of tools) await t.tool.prepare(t.hosts);
-        const measure = async ({ tool, hosts }: { tool: Tool; hosts: Host[] }, scenario: Sample["scenario"], rep: number, fn: () => Promise<RunResult>) => {
+        const measure = async ({ tool, hosts }: { tool: Tool; hosts: Host[] }, scenario: Sample["scenario"], rep: number, fn: () => Promise<RunResult>, variant?: string) => {
             const marks = fleet.logMarks(hosts);
             const t0 = performance.now();
             const res = await fn();
             const wall = (performance.now() - t0) / 1000;
             const c = fleet.sshdCounts(hosts, marks);
-            samples.push({ tool: tool.name, scenario, n, latency, rep, wall, ok: res.ok, detail: res.detail, sshdCmds: c.cmds, sshdConns: c.conns, extra: res.extra, load: loadavg()[0] });
+            const { detail, extra } = res;
+            const counts = { sshdCmds: c.cmds, sshdConns: c.conns };
+            const load = loadavg()[0];
+            samples.push({ tool: tool.name, scenario, variant, n, latency, rep, wall, ok: res.ok, detail, ...counts, extra, load });
             save();
-            log(`${tool.name.padEnd(8)} N=${n} ${latency}ms ${scenario.padEnd(5)} #${rep + 1}: ${wall.toFixed(2)} s ${res.ok ? "ok" : "WRONG"} (${res.detail.split("\n")[0]}; ${Math.max(...c.cmds)} cmds/host)`);
+            log(`${tool.name.padEnd(8)} N=${n} ${latency}ms ${scenario.padEnd(5)}${variant ? ` [${variant}]` : ""} #${rep + 1}: ${wall.toFixed(2)} s ${res.ok ? "ok" : "WRONG"} (${res.detail.split("\n")[0]}; ${Math.max(...c.cmds)} cmds/host)`);
             if (!res.ok) log(res.detail);
             return res;
         };
         const ourHosts = tools[0].hosts;
+        const oursT = tools.find((t) => t.tool.name === "ours");
         for (let r = 0; r < o.reps; r++) {
             // The floor, on pristine hosts (the first tool's, reset again before its run).
             fleet.reset(ourHosts);
             floors.push({ n, latency, kind: "apply", rep: r, wall: await floor(ourHosts, keyFile, "apply") });
             floors.push({ n, latency, kind: "observe", rep: r, wall: await floor(ourHosts, keyFile, "observe") });
+            floors.push({ n, latency, kind: "openssh", rep: r, wall: await opensshFloor(ourHosts, keyFile) });
             for (const t of tools) {
                 fleet.reset(t.hosts);
                 t.tool.resetState();
@@ -664,11 +842,32 @@ async function main() {
         }
         // Where our time goes, from the engine's own log: one extra run of each, outside the medians.
         const ours = tools.find((t) => t.tool.name === "ours")?.tool as Ours | undefined;
-        for (let r = 0; r < o.reps; r++) for (const t of tools) await measure(t, "noop", r, () => t.tool.apply("noop"));
-        if (ours) profiles.push({ n, latency, kind: "noop", ...(await ours.profile("noop")) });
+        for (let r = 0; r < o.reps; r++) {
+            for (const t of tools) await measure(t, "noop", r, () => t.tool.apply("noop"));
+            if (ours && oursT) await measure(oursT, "noop-up", r, () => ours.noopUp());
+        }
+        if (ours && oursT && o.knobs) {
+            const knobs: Knob[] = ["skip-checkpoints", "parallel-default", "skip-checkpoints+preview"];
+            for (let r = 0; r < o.reps; r++) for (const v of knobs) await measure(oursT, v.endsWith("+preview") ? "noop-up" : "noop", r, () => ours.knob(v), v);
+        }
+        if (ours) for (const kind of ["noop", "noop-up"] as const) profiles.push({ n, latency, kind, ...(await ours.profile(kind)) });
+        if (oursT && o.slices > 1 && n >= o.slices) {
+            // Both layouts created once (checked, not timed), then their no-op runs alternate.
+            for (const k of [1, o.slices]) {
+                const s = await fleetStacks(cliDir, oursT.hosts, keyFile, k, "setup");
+                if (!s.ok) throw new Error(`examples/fleet setup with ${k} stack(s) failed: ${s.detail}`);
+            }
+            for (let r = 0; r < o.reps; r++) {
+                await measure(oursT, "onestack", r, () => fleetStacks(cliDir, oursT.hosts, keyFile, 1, "noop"));
+                await measure(oursT, "manystacks", r, () => fleetStacks(cliDir, oursT.hosts, keyFile, o.slices, "noop"));
+            }
+        }
         for (const t of tools) fleet.drift(t.drifted);
-        for (let r = 0; r < o.reps; r++) for (const t of tools) await measure(t, "plan", r, () => t.tool.plan(t.drifted.length));
-        if (ours) profiles.push({ n, latency, kind: "plan", ...(await ours.profile("plan")) });
+        for (let r = 0; r < o.reps; r++) {
+            for (const t of tools) await measure(t, "plan", r, () => t.tool.plan(t.drifted.length));
+            if (ours && oursT) await measure(oursT, "preview", r, () => ours.plan(oursT.drifted.length, false));
+        }
+        if (ours) for (const kind of ["plan", "preview"] as const) profiles.push({ n, latency, kind, ...(await ours.profile(kind)) });
         save();
         for (const t of tools) fleet.reset(t.hosts);
         await proxy.stop();

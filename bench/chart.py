@@ -1,5 +1,6 @@
 # The benchmark chart: median wall time per tool, one panel per scenario, one group of bars per
 # fleet size and latency, with the SSH floor as a marker. Log scale: the tools differ by 10x+.
+# Also chart-vs-n.png: time against N per scenario, with the OpenSSH floor.
 #   .venv/bin/python chart.py results.json chart.png
 import json
 import statistics
@@ -49,3 +50,38 @@ axes[0].legend(loc="upper left")
 fig.suptitle("Kernel sysctls on a simulated fleet: 30 net.* keys per host (latency = added one-way delay)")
 fig.tight_layout()
 fig.savefig(sys.argv[2], dpi=110)
+
+# Time against N, one panel per scenario of ours (at the highest latency), Ansible's comparable run
+# and the OpenSSH floor (per phase, times the scenario's phases) beside it: where each one bends.
+lat = max(lat for _, lat in configs)
+ns = sorted({n for n, l in configs if l == lat})
+phases = {"noop": 1, "noop-up": 2, "plan": 2, "preview": 1, "first": 1, "onestack": 1, "manystacks": 1}
+peer_of = {"noop-up": "noop", "preview": "plan", "onestack": "noop", "manystacks": "noop"}
+present = [s for s in phases if any(x["tool"] == "ours" and x["scenario"] == s and not x.get("variant") for x in samples)]
+
+
+def med(tool, scen, n):
+    w = [x["wall"] for x in samples if x["tool"] == tool and x["scenario"] == scen and x["n"] == n and x["latency"] == lat and not x.get("variant")]
+    return statistics.median(w) if w else float("nan")
+
+
+fig2, axes2 = plt.subplots(1, len(present), figsize=(4 * len(present), 4.5), sharey=True, squeeze=False)
+for ax, scen in zip(axes2[0], present):
+    ax.plot(ns, [med("ours", scen, n) for n in ns], "o-", color=colors["ours"], label="ours")
+    for t in tools:
+        if t != "ours":
+            ax.plot(ns, [med(t, peer_of.get(scen, scen), n) for n in ns], "s--", color=colors.get(t), label=labels.get(t, t))
+    fl = []
+    for n in ns:
+        w = [f["wall"] for f in res["floors"] if f["n"] == n and f["latency"] == lat and f["kind"] == "openssh"]
+        fl.append(phases[scen] * statistics.median(w) if w else float("nan"))
+    ax.plot(ns, fl, "k:", label="OpenSSH floor × phases")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("hosts (N)")
+    ax.set_title(scen, fontsize=9)
+    ax.grid(which="both", alpha=0.3)
+axes2[0][0].set_ylabel(f"wall time, median (s), {lat} ms one way")
+axes2[0][0].legend(loc="upper left", fontsize=7)
+fig2.tight_layout()
+fig2.savefig(sys.argv[2].replace(".png", "-vs-n.png"), dpi=100)

@@ -6,6 +6,9 @@
 #   bench/run.sh --quick         N in {1,10} x {0,25} ms, 1 run each (a smoke run, not for RESULTS.md)
 #   bench/run.sh --hosts 1,10 --latency 25 --reps 5 --tools ours,ansible
 #   bench/run.sh --pyinfra-max-n 10   the full run without pyinfra at N = 50 (saves ~40 min here)
+#   bench/run.sh --hosts 1,10 --latency 25 --tools ours,ansible --ansible-max-n 5 --slices 2 --knobs
+#                                     Ansible only up to N = 5; examples/fleet with 2 stacks against 1;
+#                                     the engine's knobs (PULUMI_SKIP_CHECKPOINTS, default --parallel)
 #
 # Needs root (network and mount namespaces). Results: bench/out/ (table, chart, raw JSON, logs)
 # and bench/RESULTS.md (full runs only).
@@ -15,7 +18,8 @@ root=$(dirname "$here")
 log() { printf '\033[1m[%s]\033[0m %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-hosts=1,10,50 latency=0,25 reps=3 tools=ours,ansible,pyinfra quick=0 pyinfra_max_n=1000000
+hosts=1,10,50 latency=0,25 reps=3 tools=ours,ansible,pyinfra quick=0 pyinfra_max_n=1000000 ansible_max_n=1000000
+slices=0 knobs=()
 export KH_BENCH_COMMAND="bench/run.sh${*:+ $*}" # quoted in the report
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -25,6 +29,9 @@ while [ $# -gt 0 ]; do
     --reps) reps=$2; shift 2 ;;
     --tools) tools=$2; shift 2 ;;
     --pyinfra-max-n) pyinfra_max_n=$2; shift 2 ;;
+    --ansible-max-n) ansible_max_n=$2; shift 2 ;;
+    --slices) slices=$2; shift 2 ;;
+    --knobs) knobs=(--knobs); shift ;;
     *) die "unknown option $1 (see the header of $0)" ;;
   esac
 done
@@ -62,8 +69,15 @@ log "building the provider (dist/)"
 (cd "$root" && npm run --silent build)
 
 # --- the fleet ---------------------------------------------------------------------------------
-# Each tool gets its own max(N) hosts, so their runs can alternate (see bench.ts).
-max_n=$(( $(tr ',' '\n' <<<"$hosts" | sort -n | tail -1) * $(tr ',' '\n' <<<"$tools" | wc -l) ))
+# Each tool gets its own max(N) hosts (Ansible and pyinfra at most their --*-max-n), so their runs
+# can alternate (see bench.ts).
+top=$(tr ',' '\n' <<<"$hosts" | sort -n | tail -1) max_n=0
+for t in $(tr ',' ' ' <<<"$tools"); do
+  c=$top
+  [ "$t" = ansible ] && [ "$ansible_max_n" -lt "$c" ] && c=$ansible_max_n
+  [ "$t" = pyinfra ] && [ "$pyinfra_max_n" -lt "$c" ] && c=$pyinfra_max_n
+  max_n=$((max_n + c))
+done
 fleet=$(mktemp -d /var/tmp/kh-bench.XXXXXX)
 cleanup() { log "tearing the fleet down"; bash "$here/fleet.sh" down "$fleet" || true; }
 trap cleanup EXIT
@@ -74,7 +88,8 @@ bash "$here/fleet.sh" up "$fleet" "$max_n" "$port_base"
 
 # --- run and report ------------------------------------------------------------------------------
 cd "$root"
-npx tsx "$here/bench.ts" --fleet "$fleet" --hosts "$hosts" --latency "$latency" --reps "$reps" --tools "$tools" --pyinfra-max-n "$pyinfra_max_n"
+npx tsx "$here/bench.ts" --fleet "$fleet" --hosts "$hosts" --latency "$latency" --reps "$reps" --tools "$tools" --pyinfra-max-n "$pyinfra_max_n" \
+  --ansible-max-n "$ansible_max_n" --slices "$slices" "${knobs[@]}"
 report_args=()
 [ "$quick" = 1 ] && report_args+=(--no-results-md)
 npx tsx "$here/report.ts" "${report_args[@]}"

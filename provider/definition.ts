@@ -7,7 +7,6 @@ import { moduleBlocklistResource } from "./resources/modules/resource";
 import { lockdownResource } from "./resources/lockdown/resource";
 import { kernelPackagePinResource } from "./resources/kernelpin/resource";
 import { auditFunction } from "./functions/audit";
-import { withConnectionRotation } from "./resources/common";
 import type * as construct from "./protocol/construct";
 import type * as hardening from "./components/hardening/component";
 
@@ -34,12 +33,7 @@ export function definition(engineAddress?: string): ProviderDefinition {
         name: PROVIDER_NAME,
         version: JSON.parse(schema).version,
         schema,
-        resources: [
-            sysctlResource,
-            moduleBlocklistResource,
-            lockdownResource,
-            kernelPackagePinResource,
-        ].map(withConnectionRotation),
+        resources: [sysctlResource, moduleBlocklistResource, lockdownResource, kernelPackagePinResource],
         functions: [
             auditFunction,
         ],
@@ -53,10 +47,10 @@ function lazyConstruct(engineAddress: string | undefined): NonNullable<ProviderD
     let served: NonNullable<ProviderDefinition["construct"]> | undefined;
     return (req, call) => {
         if (!served) {
-            /* eslint-disable @typescript-eslint/no-var-requires */
+            /* eslint-disable @typescript-eslint/no-require-imports */
             const { makeConstruct } = require("./protocol/construct") as typeof construct;
             const { constructKernelHardening, HARDENING_TOKEN } = require("./components/hardening/component") as typeof hardening;
-            /* eslint-enable @typescript-eslint/no-var-requires */
+            /* eslint-enable @typescript-eslint/no-require-imports */
             served = makeConstruct(engineAddress, { [HARDENING_TOKEN]: constructKernelHardening });
         }
         return served(req, call);

@@ -14,9 +14,9 @@ export const modulesSchema: SchemaFragment = {
     resources: {
         "kernelhardening:index:ModuleBlocklist": {
             description:
-                "Kernel modules that may not be loaded: one /etc/modprobe.d file with `blacklist <module>` (no loading by alias, e.g. on hotplug) and `install <module> /bin/false` (no explicit `modprobe`, no loading as a dependency) for each, written atomically. A blocked module that is loaded now stays loaded until it is unloaded or the host reboots: it is reported in `loadedBlocked` and as a warning. Deleting the resource removes the file. Loading by path with `insmod` is not covered by modprobe.d: Lockdown and module signature enforcement are the controls for that.",
+                "Kernel modules that may not be loaded: one /etc/modprobe.d file with `blacklist <module>` (no loading by alias, e.g. on hotplug) and `install <module> /bin/false` (no explicit `modprobe`, no loading as a dependency) for each, written atomically. A blocked module that is loaded now stays loaded until it is unloaded or the host reboots: it is reported in `loadedBlocked` and as a warning. Deleting the resource removes the file. Loading by path with `insmod` is not covered by modprobe.d: Lockdown and module signature enforcement are the controls for that.\n\n## Import\n\nThe id is `[user@]host:port:/etc/modprobe.d/NAME.conf`, e.g. `root@203.0.113.10:22:/etc/modprobe.d/90-kernelhardening-blocklist.conf`. The import reads the host with the provider's `connection` (`kernelhardening:connection` in the stack config, or the `connection` of an explicit provider), its host, port and user taken from the id:\n\n```sh\npulumi import kernelhardening:index:ModuleBlocklist NAME 'root@203.0.113.10:22:/etc/modprobe.d/90-kernelhardening-blocklist.conf'\n```",
             inputProperties: inputs,
-            requiredInputs: ["connection", "modules"],
+            requiredInputs: ["modules"],
             properties: {
                 ...inputs,
                 path: str("Full path of the file."),

@@ -56,7 +56,7 @@ const types = {
     },
 };
 
-export const connectionInput = ref("Connection", "How to reach the host over SSH.");
+export const connectionInput = ref("Connection", "How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`); set here, it wins over it.");
 
 const sysctlInputs: Record<string, Prop> = {
     connection: connectionInput,
@@ -75,9 +75,9 @@ const sysctlInputs: Record<string, Prop> = {
 const resources = {
     "kernelhardening:index:Sysctl": {
         description:
-            "One drop-in file under /etc/sysctl.d holding many kernel parameters, applied live and persisted.\n\nValues are set live first and read back; a key the kernel rejects fails the update with the kernel's reason, keys already set are restored, and nothing is written to the file, so a rejected value never breaks the next boot's `sysctl --system`. The file is written atomically (temporary file, fsync, rename). Drift, a value changed by `sysctl -w` or a hand-edited file, shows in `pulumi preview` and is corrected by `pulumi up`. Deleting the resource removes the file and restores, live, the value each key had before the resource first set it. Another sysctl.d file that would win at boot is reported in `overriddenBy` and as a warning.",
+            "One drop-in file under /etc/sysctl.d holding many kernel parameters, applied live and persisted.\n\nValues are set live first and read back; a key the kernel rejects fails the update with the kernel's reason, keys already set are restored, and nothing is written to the file, so a rejected value never breaks the next boot's `sysctl --system`. The file is written atomically (temporary file, fsync, rename). Drift, a value changed by `sysctl -w` or a hand-edited file, shows in `pulumi preview` and is corrected by `pulumi up`. Deleting the resource removes the file and restores, live, the value each key had before the resource first set it. Another sysctl.d file that would win at boot is reported in `overriddenBy` and as a warning.\n\n## Import\n\nThe id is `[user@]host:port:/etc/sysctl.d/NAME.conf`, e.g. `root@203.0.113.10:22:/etc/sysctl.d/90-hardening.conf`. The import reads the host with the provider's `connection` (`kernelhardening:connection` in the stack config, or the `connection` of an explicit provider), its host, port and user taken from the id:\n\n```sh\npulumi import kernelhardening:index:Sysctl NAME 'root@203.0.113.10:22:/etc/sysctl.d/90-hardening.conf'\n```",
         inputProperties: sysctlInputs,
-        requiredInputs: ["connection", "file", "entries"],
+        requiredInputs: ["file", "entries"],
         properties: {
             ...sysctlInputs,
             entries: strMap("Per managed key, the value found on the host where it differs from the desired one (the live value first, then the file's), otherwise the desired value."),
@@ -113,8 +113,25 @@ export function buildSchema(fragments: SchemaFragment[] = []) {
             python: { packageName: "pulumi_kernelhardening", respectSchemaVersion: true },
             go: { importBasePath: "example.invalid/kernelhardening/sdk/go/kernelhardening", respectSchemaVersion: true },
         },
-        config: {},
-        provider: { description: "The kernelhardening provider. It has no configuration: every resource names its host in `connection`." },
+        config: {
+            variables: {
+                connection: {
+                    $ref: "#/types/kernelhardening:index:Connection",
+                    description: "The default connection of the resources of this provider that do not set their own. Its credentials are secrets.",
+                    secret: true,
+                },
+            },
+        },
+        provider: {
+            description: "The kernelhardening provider. Its `connection` is the default one for its resources; a resource's own `connection` wins over it. Pointing a provider at another host replaces its resources.",
+            inputProperties: {
+                connection: {
+                    $ref: "#/types/kernelhardening:index:Connection",
+                    description: "The default connection of this provider's resources (`kernelhardening:connection` for the default provider). Its credentials are secrets.",
+                    secret: true,
+                },
+            },
+        },
         types: { ...types, ...merge("types") },
         resources: { ...resources, ...merge("resources") },
         functions: { ...merge("functions") },

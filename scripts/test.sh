@@ -3,6 +3,8 @@
 # against a real Debian 12 VM. Installs what is missing first (see install-deps.sh).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# KH_PLATFORMS=0 skips the platform matrix (Debian 13 BIOS/GRUB and UEFI/systemd-boot) and its images.
+export KH_PLATFORMS="${KH_PLATFORMS:-1}"
 source "$here/install-deps.sh"
 
 log "type-checking tests, schema and SDK"
@@ -17,6 +19,10 @@ log "unit tests"
 npx jest --selectProjects unit
 log "end-to-end tests (real VM, real Pulumi CLI; one at a time on a shared, snapshotted VM)"
 npx jest --selectProjects e2e --runInBand --forceExit
+if [ "$KH_PLATFORMS" = 1 ]; then
+  log "platform matrix: every resource's core on Debian 13 BIOS/GRUB and Debian 13 UEFI/systemd-boot (a VM each)"
+  npx jest --selectProjects platforms --runInBand --forceExit
+fi
 leftover=$(pgrep -f 'kh-test-' || true)
 [ -z "$leftover" ] || { pgrep -af 'kh-test-' >&2; die "processes of the test run are still running"; }
 log "all tests passed"

@@ -1,6 +1,6 @@
 // kernelhardening:index:audit — how a host stands against the post's and KSPP's advice.
 import { ConnectionSchema } from "../ssh/connection";
-import { zodFailures } from "../resources/types";
+import { zodFailures } from "../protocol/contract";
 import { readFacts } from "../resources/audit/host";
 import { audit, failsAtOrAbove, Severity, summarize } from "../resources/audit/checks";
 import { FunctionHandler } from "./types";

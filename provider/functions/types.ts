@@ -1,5 +1,5 @@
 // The contract for provider functions (invokes).
-import { CheckFailure, Props } from "../resources/types";
+import { CheckFailure, Props } from "../protocol/contract";
 
 export interface FunctionHandler {
     token: string;

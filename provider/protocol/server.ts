@@ -9,7 +9,9 @@ import * as providerPb from "@pulumi/pulumi/proto/provider_pb";
 import * as pluginPb from "@pulumi/pulumi/proto/plugin_pb";
 import { EngineLogger } from "./engine";
 import { decode, encode } from "./values";
-import { Ctx, ResourceHandler } from "../resources/types";
+import { Ctx, PropertyChange, ProviderConfig, ResourceHandler } from "./contract";
+import { checkProviderConfig, diffProviderConfig, providerConfig } from "../framework/provider-config";
+import { connectionSecretPaths } from "../framework/rotation";
 import { FunctionHandler } from "../functions/types";
 import { sanitize } from "../ssh/redact";
 import { pool } from "../ssh/pool";
@@ -20,16 +22,24 @@ export interface ProviderDefinition {
     schema: string;
     resources: ResourceHandler[];
     functions: FunctionHandler[];
-    construct?: (req: providerPb.ConstructRequest, call: grpc.ServerUnaryCall<providerPb.ConstructRequest, providerPb.ConstructResponse>) => Promise<providerPb.ConstructResponse>;
+    construct?: (
+        req: providerPb.ConstructRequest,
+        call: grpc.ServerUnaryCall<providerPb.ConstructRequest, providerPb.ConstructResponse>,
+    ) => Promise<providerPb.ConstructResponse>;
 }
 
 class UserError extends Error {
-    constructor(readonly code: grpc.status, message: string) {
+    constructor(
+        readonly code: grpc.status,
+        message: string,
+    ) {
         super(message);
     }
 }
 
-function unary<Req, Res>(fn: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+function unary<Req, Res>(
+    fn: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
+): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
         fn(call.request, call).then(
             (res) => callback(null, res),
@@ -67,12 +77,37 @@ export function makeService(def: ProviderDefinition, engine: EngineLogger): prov
         if (!h) throw new UserError(grpc.status.INVALID_ARGUMENT, `unknown resource type ${t}`);
         return h;
     };
-    const ctx = (urn: string, preview = false): Ctx => ({
+    const ctx = (urn: string): Ctx => ({
         warn: (m) => engine.log("warning", m, urn),
         info: (m) => engine.log("info", m, urn),
-        preview,
     });
-    const out = (h: ResourceHandler, props: Record<string, unknown>, secretProps: Iterable<string>) => encode(props, secretProps, h.secretPaths);
+    // Set by Configure, which the engine calls before any resource operation.
+    let config: ProviderConfig = {};
+    const diffResponse = (changes: PropertyChange[], deleteBeforeReplace: boolean) => {
+        const res = new providerPb.DiffResponse();
+        const top = (c: PropertyChange) => c.path.split(/[.[]/)[0];
+        res.setChanges(
+            changes.length
+                ? providerPb.DiffResponse.DiffChanges.DIFF_SOME
+                : providerPb.DiffResponse.DiffChanges.DIFF_NONE,
+        );
+        res.setDiffsList([...new Set(changes.map(top))]);
+        res.setReplacesList([...new Set(changes.filter((c) => c.replace).map(top))]);
+        res.setDeletebeforereplace(deleteBeforeReplace);
+        res.setHasdetaileddiff(true);
+        const detailed = res.getDetaileddiffMap();
+        for (const c of changes) {
+            detailed.set(
+                c.path,
+                new providerPb.PropertyDiff()
+                    .setKind(KIND[c.replace ? `${c.kind}+replace` : c.kind])
+                    .setInputdiff(false),
+            );
+        }
+        return res;
+    };
+    const out = (h: ResourceHandler, props: Record<string, unknown>, secretProps: Iterable<string>) =>
+        encode(props, secretProps, h.secretPaths);
     const unimplemented = (what: string) =>
         unary(async () => {
             throw new UserError(grpc.status.UNIMPLEMENTED, `${what} is not implemented by ${def.name}`);
@@ -91,19 +126,41 @@ export function makeService(def: ProviderDefinition, engine: EngineLogger): prov
         cancel: unary(async () => (pool.cancel(), new Empty())), // running commands finish; no new one starts
         getPluginInfo: unary(async () => new pluginPb.PluginInfo().setVersion(def.version)),
         getSchema: unary(async () => new providerPb.GetSchemaResponse().setSchema(def.schema)),
-        checkConfig: unary(async (req: providerPb.CheckRequest) => new providerPb.CheckResponse().setInputs(req.getNews())),
-        diffConfig: unary(async () => new providerPb.DiffResponse().setChanges(providerPb.DiffResponse.DiffChanges.DIFF_NONE)),
-        configure: unary(async () =>
-            new providerPb.ConfigureResponse().setAcceptsecrets(true).setSupportspreview(false).setAcceptresources(false).setAcceptoutputs(false),
+        checkConfig: unary(async (req: providerPb.CheckRequest) => {
+            const news = decode(req.getNews());
+            const { inputs, failures } = checkProviderConfig(news.value);
+            const res = new providerPb.CheckResponse().setInputs(
+                encode(inputs, news.secretProps, connectionSecretPaths),
+            );
+            res.setFailuresList(
+                failures.map((f) => new providerPb.CheckFailure().setProperty(f.property).setReason(f.reason)),
+            );
+            return res;
+        }),
+        diffConfig: unary(async (req: providerPb.DiffRequest) =>
+            diffResponse(diffProviderConfig(decode(req.getOlds()).value, decode(req.getNews()).value), false),
         ),
+        configure: unary(async (req: providerPb.ConfigureRequest) => {
+            // Engines that send no args send the same config as `kernelhardening:config:connection` text.
+            const args = req.hasArgs() ? decode(req.getArgs()).value : {};
+            const legacy = req.getVariablesMap().get(`${def.name}:config:connection`);
+            config = providerConfig(args.connection === undefined && legacy ? { connection: legacy } : args);
+            return new providerPb.ConfigureResponse()
+                .setAcceptsecrets(true)
+                .setSupportspreview(false)
+                .setAcceptresources(false)
+                .setAcceptoutputs(false);
+        }),
 
         check: unary(async (req: providerPb.CheckRequest) => {
             const h = handlerFor(req.getUrn(), req.getType());
             const news = decode(req.getNews());
             const olds = decode(req.getOlds());
-            const { inputs, failures } = await h.check(news.value, news.unknownProps, olds.value);
+            const { inputs, failures } = await h.check(news.value, news.unknownProps, olds.value, config);
             const res = new providerPb.CheckResponse().setInputs(out(h, inputs, news.secretProps));
-            res.setFailuresList(failures.map((f) => new providerPb.CheckFailure().setProperty(f.property).setReason(f.reason)));
+            res.setFailuresList(
+                failures.map((f) => new providerPb.CheckFailure().setProperty(f.property).setReason(f.reason)),
+            );
             return res;
         }),
 
@@ -111,27 +168,25 @@ export function makeService(def: ProviderDefinition, engine: EngineLogger): prov
             const h = handlerFor(req.getUrn(), req.getType());
             const olds = decode(req.getOlds());
             const news = decode(req.getNews());
-            const result = await h.diff(ctx(req.getUrn(), true), { id: req.getId(), olds: olds.value, news: news.value, unknownProps: news.unknownProps });
-            const res = new providerPb.DiffResponse();
+            const result = await h.diff(ctx(req.getUrn()), {
+                id: req.getId(),
+                olds: olds.value,
+                news: news.value,
+                unknownProps: news.unknownProps,
+            });
             const ignored = new Set(req.getIgnorechangesList());
             const changes = result.changes.filter((c) => !ignored.has(c.path) && !ignored.has(c.path.split(/[.[]/)[0]));
-            res.setChanges(changes.length ? providerPb.DiffResponse.DiffChanges.DIFF_SOME : providerPb.DiffResponse.DiffChanges.DIFF_NONE);
-            res.setDiffsList([...new Set(changes.map((c) => c.path.split(/[.[]/)[0]))]);
-            res.setReplacesList([...new Set(changes.filter((c) => c.replace).map((c) => c.path.split(/[.[]/)[0]))]);
-            res.setDeletebeforereplace(!!result.deleteBeforeReplace);
-            res.setHasdetaileddiff(true);
-            const detailed = res.getDetaileddiffMap();
-            for (const c of changes) {
-                detailed.set(c.path, new providerPb.PropertyDiff().setKind(KIND[c.replace ? `${c.kind}+replace` : c.kind]).setInputdiff(false));
-            }
-            return res;
+            return diffResponse(changes, !!result.deleteBeforeReplace);
         }),
 
         create: unary(async (req: providerPb.CreateRequest) => {
             const h = handlerFor(req.getUrn(), req.getType());
             const inputs = decode(req.getProperties());
             const { id, outputs } = await h.create(ctx(req.getUrn()), inputs.value);
-            return new providerPb.CreateResponse().setId(id).setProperties(out(h, outputs, inputs.secretProps)).setRefreshBeforeUpdate(!!h.refreshBeforeUpdate?.(outputs));
+            return new providerPb.CreateResponse()
+                .setId(id)
+                .setProperties(out(h, outputs, inputs.secretProps))
+                .setRefreshBeforeUpdate(!!h.refreshBeforeUpdate?.(outputs));
         }),
 
         read: unary(async (req: providerPb.ReadRequest) => {
@@ -139,7 +194,12 @@ export function makeService(def: ProviderDefinition, engine: EngineLogger): prov
             const outputs = decode(req.getProperties());
             const inputs = decode(req.getInputs());
             const secretProps = new Set([...outputs.secretProps, ...inputs.secretProps]);
-            const r = await h.read(ctx(req.getUrn()), { id: req.getId(), outputs: outputs.value, inputs: inputs.value });
+            const r = await h.read(ctx(req.getUrn()), {
+                id: req.getId(),
+                outputs: outputs.value,
+                inputs: inputs.value,
+                provider: config,
+            });
             if (!r) return new providerPb.ReadResponse(); // gone: empty id
             return new providerPb.ReadResponse()
                 .setId(r.id)
@@ -153,7 +213,9 @@ export function makeService(def: ProviderDefinition, engine: EngineLogger): prov
             const olds = decode(req.getOlds());
             const news = decode(req.getNews());
             const outputs = await h.update(ctx(req.getUrn()), { id: req.getId(), olds: olds.value, news: news.value });
-            return new providerPb.UpdateResponse().setProperties(out(h, outputs, news.secretProps)).setRefreshBeforeUpdate(!!h.refreshBeforeUpdate?.(outputs));
+            return new providerPb.UpdateResponse()
+                .setProperties(out(h, outputs, news.secretProps))
+                .setRefreshBeforeUpdate(!!h.refreshBeforeUpdate?.(outputs));
         }),
 
         delete: unary(async (req: providerPb.DeleteRequest) => {
@@ -170,7 +232,11 @@ export function makeService(def: ProviderDefinition, engine: EngineLogger): prov
             const checked = f.check(args.value);
             const res = new providerPb.InvokeResponse();
             if (checked.failures.length) {
-                res.setFailuresList(checked.failures.map((x) => new providerPb.CheckFailure().setProperty(x.property).setReason(x.reason)));
+                res.setFailuresList(
+                    checked.failures.map((x) =>
+                        new providerPb.CheckFailure().setProperty(x.property).setReason(x.reason),
+                    ),
+                );
                 return res;
             }
             const ret = await f.invoke(checked.args);

@@ -1,12 +1,12 @@
 // Pulumi's wire encoding of property values (google.protobuf.Struct plus "special" objects for
 // secrets and unknowns) to and from plain JS values for the domain code.
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { UNKNOWN } from "./contract";
+
+export { UNKNOWN };
 
 export const SPECIAL_SIG = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-export type Plain = null | boolean | number | string | Plain[] | { [k: string]: Plain };
 
 export interface Decoded {
     value: Record<string, unknown>;
@@ -61,8 +61,15 @@ export function secret(v: unknown): unknown {
  * Encodes outputs; `secretPaths` are dotted paths wrapped as secrets (a path that does not exist is
  * skipped), `secretProps` whole top-level properties.
  */
-export function encode(value: Record<string, unknown>, secretProps: Iterable<string> = [], secretPaths: string[] = []): Struct {
-    const copy = JSON.parse(JSON.stringify(value, (_k, v) => (v === undefined ? undefined : v))) as Record<string, unknown>;
+export function encode(
+    value: Record<string, unknown>,
+    secretProps: Iterable<string> = [],
+    secretPaths: string[] = [],
+): Struct {
+    const copy = JSON.parse(JSON.stringify(value, (_k, v) => (v === undefined ? undefined : v))) as Record<
+        string,
+        unknown
+    >;
     for (const path of secretPaths) {
         const parts = path.split(".");
         let node: unknown = copy;
@@ -74,11 +81,4 @@ export function encode(value: Record<string, unknown>, secretProps: Iterable<str
     }
     for (const p of secretProps) if (copy[p] !== undefined && !isSecret(copy[p])) copy[p] = secret(copy[p]);
     return Struct.fromJavaScript(copy as Record<string, never>);
-}
-
-export function containsUnknown(v: unknown): boolean {
-    if (v === UNKNOWN) return true;
-    if (Array.isArray(v)) return v.some(containsUnknown);
-    if (typeof v === "object" && v !== null) return Object.values(v).some(containsUnknown);
-    return false;
 }

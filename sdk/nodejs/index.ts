@@ -480,9 +480,9 @@ export interface KernelPackagePinImage {
  */
 export interface SysctlArgs {
     /**
-     * How to reach the host over SSH.
+     * How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`); set here, it wins over it.
      */
-    connection: pulumi.Input<ConnectionArgs>;
+    connection?: pulumi.Input<ConnectionArgs>;
     /**
      * File name of the drop-in under /etc/sysctl.d, e.g. `90-hardening.conf`. A plain name ending in `.conf`; changing it replaces the resource.
      */
@@ -509,6 +509,14 @@ export interface SysctlArgs {
  * One drop-in file under /etc/sysctl.d holding many kernel parameters, applied live and persisted.
  *
  * Values are set live first and read back; a key the kernel rejects fails the update with the kernel's reason, keys already set are restored, and nothing is written to the file, so a rejected value never breaks the next boot's `sysctl --system`. The file is written atomically (temporary file, fsync, rename). Drift, a value changed by `sysctl -w` or a hand-edited file, shows in `pulumi preview` and is corrected by `pulumi up`. Deleting the resource removes the file and restores, live, the value each key had before the resource first set it. Another sysctl.d file that would win at boot is reported in `overriddenBy` and as a warning.
+ *
+ * ## Import
+ *
+ * The id is `[user@]host:port:/etc/sysctl.d/NAME.conf`, e.g. `root@203.0.113.10:22:/etc/sysctl.d/90-hardening.conf`. The import reads the host with the provider's `connection` (`kernelhardening:connection` in the stack config, or the `connection` of an explicit provider), its host, port and user taken from the id:
+ *
+ * ```sh
+ * pulumi import kernelhardening:index:Sysctl NAME 'root@203.0.113.10:22:/etc/sysctl.d/90-hardening.conf'
+ * ```
  */
 export class Sysctl extends pulumi.CustomResource {
     /** @internal */
@@ -520,7 +528,7 @@ export class Sysctl extends pulumi.CustomResource {
     }
 
     /**
-     * How to reach the host over SSH.
+     * How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`); set here, it wins over it.
      */
     declare public readonly connection: pulumi.Output<Connection>;
     /**
@@ -566,7 +574,6 @@ export class Sysctl extends pulumi.CustomResource {
 
     constructor(name: string, args: SysctlArgs, opts?: pulumi.CustomResourceOptions) {
         const props: pulumi.Inputs = {};
-        if (args?.connection === undefined) throw new Error("Missing required property 'connection'");
         if (args?.file === undefined) throw new Error("Missing required property 'file'");
         if (args?.entries === undefined) throw new Error("Missing required property 'entries'");
         props["connection"] = args?.connection;
@@ -590,9 +597,9 @@ export class Sysctl extends pulumi.CustomResource {
  */
 export interface LockdownArgs {
     /**
-     * How to reach the host over SSH.
+     * How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`); set here, it wins over it.
      */
-    connection: pulumi.Input<ConnectionArgs>;
+    connection?: pulumi.Input<ConnectionArgs>;
     /**
      * The lockdown level to hold: `integrity` blocks changes to the running kernel from userspace (unsigned modules, kexec of unsigned kernels, /dev/mem, hibernation, MSR writes and the other operations listed in kernel_lockdown(7)); `confidentiality` also blocks reading kernel memory (kprobes, perf and eBPF reads of kernel memory, /proc/kcore), which stops most run-time debugging. The kernel only lets the level go up until the next boot: asking for a lower level than the one in force changes only the persistence and sets rebootRequired.
      */
@@ -609,6 +616,14 @@ export interface LockdownArgs {
  * The level is written only when the one in force is lower, because the kernel refuses the current or a lower level until the next boot. It is persisted on the kernel command line as `lockdown=<mode>`, through the host's own boot configuration: a GRUB drop-in (/etc/default/grub.d/90-kernelhardening-lockdown.cfg, then update-grub) where GRUB is configured, the lockdown= token of /etc/kernel/cmdline on kernel-install/systemd-boot hosts (every other parameter is kept, and the running kernel's boot entry is regenerated when kernel-install uses the bls layout), otherwise a systemd unit that raises the level early in boot (/etc/systemd/system/kernelhardening-lockdown.service, wanted by sysinit.target). Files are written atomically. When securityfs is not mounted but the kernel has it, the update mounts it; a kernel without the Lockdown LSM or without securityfs fails with an error that says which.
  *
  * Asking for a lower level than the one in force, or deleting the resource, cannot take effect before a reboot: the preview warns, the update changes only the persistence, and rebootRequired is true. Deleting removes the persistence and leaves the live level as it is until the next reboot. Drift (the persistence removed or edited by hand, or a level found lower after a reboot) shows in `pulumi preview` and is repaired by `pulumi up`.
+ *
+ * ## Import
+ *
+ * The id is `[user@]host:port:lockdown`, e.g. `root@203.0.113.10:22:lockdown`. The import reads the host with the provider's `connection` (`kernelhardening:connection` in the stack config, or the `connection` of an explicit provider), its host, port and user taken from the id:
+ *
+ * ```sh
+ * pulumi import kernelhardening:index:Lockdown NAME 'root@203.0.113.10:22:lockdown'
+ * ```
  */
 export class Lockdown extends pulumi.CustomResource {
     /** @internal */
@@ -620,7 +635,7 @@ export class Lockdown extends pulumi.CustomResource {
     }
 
     /**
-     * How to reach the host over SSH.
+     * How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`); set here, it wins over it.
      */
     declare public readonly connection: pulumi.Output<Connection>;
     /**
@@ -674,7 +689,6 @@ export class Lockdown extends pulumi.CustomResource {
 
     constructor(name: string, args: LockdownArgs, opts?: pulumi.CustomResourceOptions) {
         const props: pulumi.Inputs = {};
-        if (args?.connection === undefined) throw new Error("Missing required property 'connection'");
         if (args?.mode === undefined) throw new Error("Missing required property 'mode'");
         props["connection"] = args?.connection;
         props["mode"] = args?.mode;
@@ -699,7 +713,7 @@ export class Lockdown extends pulumi.CustomResource {
  */
 export interface KernelHardeningArgs {
     /**
-     * How to reach the host over SSH.
+     * How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`); set here, it wins over it.
      */
     connection: pulumi.Input<ConnectionArgs>;
     /**
@@ -817,9 +831,9 @@ export class KernelHardening extends pulumi.ComponentResource {
  */
 export interface ModuleBlocklistArgs {
     /**
-     * How to reach the host over SSH.
+     * How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`); set here, it wins over it.
      */
-    connection: pulumi.Input<ConnectionArgs>;
+    connection?: pulumi.Input<ConnectionArgs>;
     /**
      * Kernel modules that may not be loaded, e.g. `["cramfs", "udf", "dccp"]`. `-` and `_` are the same to modprobe; names are stored with `_`, sorted.
      */
@@ -836,6 +850,14 @@ export interface ModuleBlocklistArgs {
 
 /**
  * Kernel modules that may not be loaded: one /etc/modprobe.d file with `blacklist <module>` (no loading by alias, e.g. on hotplug) and `install <module> /bin/false` (no explicit `modprobe`, no loading as a dependency) for each, written atomically. A blocked module that is loaded now stays loaded until it is unloaded or the host reboots: it is reported in `loadedBlocked` and as a warning. Deleting the resource removes the file. Loading by path with `insmod` is not covered by modprobe.d: Lockdown and module signature enforcement are the controls for that.
+ *
+ * ## Import
+ *
+ * The id is `[user@]host:port:/etc/modprobe.d/NAME.conf`, e.g. `root@203.0.113.10:22:/etc/modprobe.d/90-kernelhardening-blocklist.conf`. The import reads the host with the provider's `connection` (`kernelhardening:connection` in the stack config, or the `connection` of an explicit provider), its host, port and user taken from the id:
+ *
+ * ```sh
+ * pulumi import kernelhardening:index:ModuleBlocklist NAME 'root@203.0.113.10:22:/etc/modprobe.d/90-kernelhardening-blocklist.conf'
+ * ```
  */
 export class ModuleBlocklist extends pulumi.CustomResource {
     /** @internal */
@@ -847,7 +869,7 @@ export class ModuleBlocklist extends pulumi.CustomResource {
     }
 
     /**
-     * How to reach the host over SSH.
+     * How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`); set here, it wins over it.
      */
     declare public readonly connection: pulumi.Output<Connection>;
     /**
@@ -881,7 +903,6 @@ export class ModuleBlocklist extends pulumi.CustomResource {
 
     constructor(name: string, args: ModuleBlocklistArgs, opts?: pulumi.CustomResourceOptions) {
         const props: pulumi.Inputs = {};
-        if (args?.connection === undefined) throw new Error("Missing required property 'connection'");
         if (args?.modules === undefined) throw new Error("Missing required property 'modules'");
         props["connection"] = args?.connection;
         props["modules"] = args?.modules;
@@ -901,9 +922,9 @@ export class ModuleBlocklist extends pulumi.CustomResource {
  */
 export interface KernelPackagePinArgs {
     /**
-     * How to reach the host over SSH.
+     * How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`); set here, it wins over it.
      */
-    connection: pulumi.Input<ConnectionArgs>;
+    connection?: pulumi.Input<ConnectionArgs>;
     /**
      * The Debian packages to pin, e.g. `["linux-image-cloud-amd64", "linux-image-6.1.0-50-cloud-amd64"]`. Each must be installed and must be a valid Debian package name; the list is sorted, so order does not matter. Default: the kernel the host has now, that is every installed linux-image-* meta-package (on a Debian cloud image `linux-image-cloud-amd64`) and the versioned image packages it depends on (`linux-image-6.1.0-NN-cloud-amd64`), or the running kernel's image package on a host without a meta-package. The default is resolved when the resource is created and then kept: it does not follow the host.
      */
@@ -924,6 +945,14 @@ export interface KernelPackagePinArgs {
  * Two apt mechanisms hold each package: a preferences file, /etc/apt/preferences.d/kernelhardening-kernel-pin.pref, pins the version with `Pin-Priority: 1001` (apt never selects another version as the candidate, so `apt-get install` and `apt-get upgrade` leave it alone), and `apt-mark hold` keeps it even when another version is asked for explicitly. The file is written atomically (temporary file, fsync, rename) and each is written only where it differs. After every apply the resource reads back `apt-cache policy` and `apt-mark showhold` in the same round trip and fails unless apt's candidate is the pinned version at priority 1001 and every package is on hold.
  *
  * A package that is not installed, or a version apt does not know, fails with the versions apt has: at preview when the resource exists (the new inputs are checked against the host), otherwise when the update starts, before anything is written. Drift, a hold lifted with `apt-mark unhold` or the file edited or removed, shows in `pulumi preview` and is repaired by `pulumi up`. Deleting the resource removes the file and lifts the holds it set (a package that was on hold before stays on hold), nothing else. There is one such file per host, so one KernelPackagePin per host; changing the host replaces the resource. A host without apt fails with an unsupported package manager error.
+ *
+ * ## Import
+ *
+ * The id is `[user@]host:port:/etc/apt/preferences.d/kernelhardening-kernel-pin.pref`, e.g. `root@203.0.113.10:22:/etc/apt/preferences.d/kernelhardening-kernel-pin.pref`. The import reads the host with the provider's `connection` (`kernelhardening:connection` in the stack config, or the `connection` of an explicit provider), its host, port and user taken from the id:
+ *
+ * ```sh
+ * pulumi import kernelhardening:index:KernelPackagePin NAME 'root@203.0.113.10:22:/etc/apt/preferences.d/kernelhardening-kernel-pin.pref'
+ * ```
  */
 export class KernelPackagePin extends pulumi.CustomResource {
     /** @internal */
@@ -935,7 +964,7 @@ export class KernelPackagePin extends pulumi.CustomResource {
     }
 
     /**
-     * How to reach the host over SSH.
+     * How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`); set here, it wins over it.
      */
     declare public readonly connection: pulumi.Output<Connection>;
     /**
@@ -1001,7 +1030,7 @@ export class KernelPackagePin extends pulumi.CustomResource {
 
     constructor(name: string, args: KernelPackagePinArgs, opts?: pulumi.CustomResourceOptions) {
         const props: pulumi.Inputs = {};
-        if (args?.connection === undefined) throw new Error("Missing required property 'connection'");
+
         props["connection"] = args?.connection;
         props["packages"] = args?.packages;
         props["version"] = args?.version;
@@ -1025,7 +1054,7 @@ export class KernelPackagePin extends pulumi.CustomResource {
 
 export interface AuditArgs {
     /**
-     * How to reach the host over SSH.
+     * How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`); set here, it wins over it.
      */
     connection: Connection;
     /**
@@ -1070,7 +1099,7 @@ export function audit(args: AuditArgs, opts?: pulumi.InvokeOptions): Promise<Aud
 
 export interface AuditOutputArgs {
     /**
-     * How to reach the host over SSH.
+     * How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`); set here, it wins over it.
      */
     connection: pulumi.Input<ConnectionArgs>;
     /**

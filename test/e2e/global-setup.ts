@@ -1,16 +1,23 @@
 // Boots the shared test host once for the e2e suite and snapshots it, so each test starts from a
-// pristine booted VM (QEMU loadvm, about a second) instead of a 30 s boot.
+// pristine booted VM (QEMU loadvm, about a second) instead of a 30 s boot. The platform matrix
+// (project "platforms") boots a host of its own per platform: here it only gets their images built.
+import type { Config } from "@jest/types";
 import { execFileSync } from "child_process";
 import { writeFileSync } from "fs";
-import { join, resolve } from "path";
-import { ensureImage, snapshot, startVm } from "../harness/vm";
+import { resolve } from "path";
+import { ensureImage, imageEnvVar, Platform, snapshot, startVm } from "../harness/vm";
 import { pulumiBin } from "../harness/pulumi";
-import { e2eStateFile } from "./shared";
+import { e2eStateFile, MATRIX_PLATFORMS } from "./shared";
 
-export default async function globalSetup(): Promise<void> {
+export default async function globalSetup(_g: Config.GlobalConfig, project: Config.ProjectConfig): Promise<void> {
     const root = resolve(__dirname, "../..");
     process.env.KH_PULUMI_DIR = pulumiBin();
     execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
+    if (project.displayName?.name === "platforms") {
+        // One image build at a time (debootstrap is heavy); cached, so seconds when warm.
+        for (const p of MATRIX_PLATFORMS as readonly Platform[]) process.env[imageEnvVar(p)] = ensureImage(p).dir;
+        return;
+    }
     const image = ensureImage();
     process.env.KH_VM_IMAGE_DIR = image.dir;
     const t = Date.now();

@@ -26,9 +26,12 @@ export interface ResourceSpec {
     type: string;
     name: string;
     args: Record<string, unknown>;
-    connection?: Record<string, unknown>;
+    /** null: none, the provider's connection is used. */
+    connection?: Record<string, unknown> | null;
     /** Adopt an existing resource with this id (pulumi import). */
     import?: string;
+    /** An explicit provider of config `providers` (test/e2e/program). */
+    provider?: string;
 }
 
 /** A fresh stack of the e2e program with the given connection and resources. */
@@ -41,3 +44,6 @@ export async function newStack(connection: Record<string, unknown>, resources: R
 export async function setResources(st: Stack, resources: ResourceSpec[]): Promise<void> {
     await st.setConfig("resources", JSON.stringify(resources));
 }
+
+/** The platforms of the matrix (project "platforms"); Debian 12 is the e2e project's shared host. */
+export const MATRIX_PLATFORMS = ["debian13", "debian13-uefi"] as const;

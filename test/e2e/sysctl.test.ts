@@ -1,5 +1,5 @@
 // Sysctl end to end: the real Pulumi CLI, the provider plugin and a Debian 12 VM over SSH.
-import { readFileSync, rmSync, existsSync, writeFileSync } from "fs";
+import { readFileSync, rmSync, existsSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { connectionFor, sh, sshExec, VmState } from "../harness/vm";
@@ -224,32 +224,24 @@ test("password authentication works and the password stays a secret in state", a
 
 test("import adopts an existing drop-in; the next preview shows no changes", async () => {
     await sh(vm, "printf '# tuned by hand\\nkernel.kptr_restrict=2\\n  kernel.dmesg_restrict = 1\\n' > /etc/sysctl.d/80-legacy.conf && sysctl -p /etc/sysctl.d/80-legacy.conf >/dev/null");
-    const keyFile = join(tmpdir(), `kh-import-key-${process.pid}`);
-    const knownHosts = join(tmpdir(), `kh-import-known-${process.pid}`);
-    writeFileSync(keyFile, vm.image.privateKey, { mode: 0o600 });
-    writeFileSync(knownHosts, `[127.0.0.1]:${vm.port} ${vm.image.hostPublicKey}\n`);
-    const env = { KERNELHARDENING_IMPORT_KEY: keyFile, KERNELHARDENING_KNOWN_HOSTS: knownHosts };
-    try {
-        const id = `root@127.0.0.1:${vm.port}:/etc/sysctl.d/80-legacy.conf`;
-        const spec = { type: "Sysctl", name: "legacy", import: id, args: { file: "80-legacy.conf", comment: "tuned by hand", entries: { "kernel.kptr_restrict": "2", "kernel.dmesg_restrict": "1" } } };
-        stack = await newStack(connectionFor(vm), [spec], env);
-        const up = await stack.up();
-        expect(up.code).toBe(0);
-        expect(up.output).toMatch(/= 1 imported/);
-        const mtime = await sh(vm, "stat -c %Y /etc/sysctl.d/80-legacy.conf");
-        const pre = await stack.preview(["--expect-no-changes"]);
-        expect(pre.code).toBe(0);
-        expect((await stack.up()).output).not.toMatch(/updated/);
-        expect(await sh(vm, "stat -c %Y /etc/sysctl.d/80-legacy.conf")).toBe(mtime);
-        // A real change takes the file over, with our header.
-        await setResources(stack, [{ ...spec, import: undefined, args: { ...spec.args, entries: { "kernel.kptr_restrict": "1", "kernel.dmesg_restrict": "1" } } }]);
-        const change = await stack.up();
-        expect(change.code).toBe(0);
-        expect(await sh(vm, "head -n1 /etc/sysctl.d/80-legacy.conf; sysctl -n kernel.kptr_restrict")).toBe("# Managed by Pulumi (kernelhardening:index:Sysctl). Edits made here are reverted by `pulumi up`.\n1\n");
-    } finally {
-        rmSync(keyFile, { force: true });
-        rmSync(knownHosts, { force: true });
-    }
+    const id = `root@127.0.0.1:${vm.port}:/etc/sysctl.d/80-legacy.conf`;
+    const spec = { type: "Sysctl", name: "legacy", import: id, args: { file: "80-legacy.conf", comment: "tuned by hand", entries: { "kernel.kptr_restrict": "2", "kernel.dmesg_restrict": "1" } } };
+    stack = await newStack(connectionFor(vm), [spec]);
+    // The engine sends an import only the id: the host is read with the provider's connection.
+    await stack.setConfig("kernelhardening:connection", JSON.stringify(connectionFor(vm)), true);
+    const up = await stack.up();
+    expect(up.code).toBe(0);
+    expect(up.output).toMatch(/= 1 imported/);
+    const mtime = await sh(vm, "stat -c %Y /etc/sysctl.d/80-legacy.conf");
+    const pre = await stack.preview(["--expect-no-changes"]);
+    expect(pre.code).toBe(0);
+    expect((await stack.up()).output).not.toMatch(/updated/);
+    expect(await sh(vm, "stat -c %Y /etc/sysctl.d/80-legacy.conf")).toBe(mtime);
+    // A real change takes the file over, with our header.
+    await setResources(stack, [{ ...spec, import: undefined, args: { ...spec.args, entries: { "kernel.kptr_restrict": "1", "kernel.dmesg_restrict": "1" } } }]);
+    const change = await stack.up();
+    expect(change.code).toBe(0);
+    expect(await sh(vm, "head -n1 /etc/sysctl.d/80-legacy.conf; sysctl -n kernel.kptr_restrict")).toBe("# Managed by Pulumi (kernelhardening:index:Sysctl). Edits made here are reverted by `pulumi up`.\n1\n");
 });
 
 test("reaches a host through a jump host (proxy), both host keys pinned", async () => {

@@ -1,8 +1,9 @@
-// Debian 12 test hosts under QEMU (TCG): copy-on-write overlays of the cached base image, SSH
-// forwarded to a free port on 127.0.0.1, snapshot/restore through the QEMU monitor, and real
-// reboots through the guest's own GRUB configuration.
+// Test hosts under QEMU (TCG), one image per platform (Debian 12 BIOS/GRUB, Debian 13 BIOS/GRUB,
+// Debian 13 UEFI/systemd-boot): copy-on-write overlays of the cached base image, SSH forwarded to a
+// free port on 127.0.0.1, snapshot/restore through the QEMU monitor, and real reboots through the
+// guest's own boot loader (GRUB's config, or the firmware's boot order and systemd-boot's entries).
 import { ChildProcess, execFileSync, spawn } from "child_process";
-import { mkdtempSync, readFileSync, rmSync, existsSync } from "fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, existsSync } from "fs";
 import { createServer, connect } from "net";
 import { tmpdir } from "os";
 import { join, resolve } from "path";
@@ -10,17 +11,35 @@ import { Client } from "ssh2";
 
 const ROOT = resolve(__dirname, "../..");
 
+export const PLATFORMS = ["debian12", "debian13", "debian13-uefi"] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
 export interface ImageInfo {
     dir: string;
+    platform: Platform;
+    /** How the image boots: written by the build script, not derived from the platform's name. */
+    boot: "bios" | "uefi";
     privateKey: string;
     hostPublicKey: string; // "ssh-ed25519 AAAA…"
 }
 
-/** Builds (or finds in the cache) the VM image; the script prints its directory. */
-export function ensureImage(): ImageInfo {
-    const dir = process.env.KH_VM_IMAGE_DIR ?? execFileSync("bash", [join(ROOT, "scripts/build-vm-image.sh")], { stdio: ["ignore", "pipe", "inherit"] }).toString().trim();
+/** KH_VM_IMAGE_DIR (debian12, as before), KH_VM_IMAGE_DIR_DEBIAN13, KH_VM_IMAGE_DIR_DEBIAN13_UEFI. */
+export function imageEnvVar(platform: Platform): string {
+    return platform === "debian12" ? "KH_VM_IMAGE_DIR" : `KH_VM_IMAGE_DIR_${platform.toUpperCase().replace(/-/g, "_")}`;
+}
+
+/** Builds (or finds in the cache) the VM image of a platform; the script prints its directory. */
+export function ensureImage(platform: Platform = "debian12"): ImageInfo {
+    const script = join(ROOT, "scripts/build-vm-image.sh");
+    const dir = process.env[imageEnvVar(platform)] ??
+        execFileSync("bash", [script, platform], { stdio: ["ignore", "pipe", "inherit"] }).toString().trim();
+    const field = (f: string, dflt: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), "utf8").trim() : dflt);
+    const boot = field("boot", "bios");
+    if (boot !== "bios" && boot !== "uefi") throw new Error(`${dir}/boot: unknown boot type ${boot}`);
     return {
         dir,
+        platform: field("platform", "debian12") as Platform,
+        boot,
         privateKey: readFileSync(join(dir, "id_ed25519"), "utf8"),
         hostPublicKey: readFileSync(join(dir, "ssh_host_ed25519_key.pub"), "utf8").trim().split(" ").slice(0, 2).join(" "),
     };
@@ -112,17 +131,24 @@ async function waitForSsh(vm: VmState, proc: ChildProcess | undefined, timeoutMs
  * Starts qemu under a small watchdog shell that kills it when the starting process dies, so no
  * qemu outlives a test run that crashed or was interrupted.
  */
-function launch(vm: VmState, boot: "kernel" | "grub"): ChildProcess {
+function launch(vm: VmState, boot: "kernel" | "loader"): ChildProcess {
     const img = vm.image.dir;
     const args = [
         "-name", `kh-test-${vm.name}`,
         "-accel", "tcg", "-m", "768", "-smp", "1",
         "-nographic", "-serial", `file:${join(vm.dir, "serial.log")}`, "-monitor", `unix:${vm.monitor},server,nowait`,
         "-drive", `file=${join(vm.dir, "disk.qcow2")},if=virtio,format=qcow2`,
+        // UEFI: the firmware and this VM's own copy of its variables (the boot order bootctl set)
+        ...(vm.image.boot === "uefi"
+            ? ["-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${join(img, "OVMF_CODE.fd")}`,
+                "-drive", `if=pflash,format=qcow2,unit=1,file=${join(vm.dir, "efivars.qcow2")}`]
+            : []),
         "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${vm.port}-:22`, "-device", "virtio-net-pci,netdev=n0",
         "-no-reboot",
     ];
-    if (boot === "kernel") {
+    if (vm.image.boot === "uefi") {
+        // Always through the firmware and systemd-boot: its entries are what kernel-install wrote.
+    } else if (boot === "kernel") {
         args.push("-kernel", join(img, "vmlinuz"), "-initrd", join(img, "initrd.img"), "-append", readFileSync(join(img, "cmdline"), "utf8").trim());
     } else {
         args.push("-cdrom", join(img, "rescue.iso"), "-boot", "d");
@@ -140,9 +166,12 @@ function launch(vm: VmState, boot: "kernel" | "grub"): ChildProcess {
 
 const procs = new Map<string, ChildProcess>();
 
-export async function startVm(name: string, image = ensureImage()): Promise<VmState> {
+/** Boots a host of the image (or platform) given; debian12 by default. */
+export async function startVm(name: string, imageOrPlatform: ImageInfo | Platform = "debian12"): Promise<VmState> {
+    const image = typeof imageOrPlatform === "string" ? ensureImage(imageOrPlatform) : imageOrPlatform;
     const dir = mkdtempSync(join(tmpdir(), `kh-vm-${name}-`));
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", join(image.dir, "base.qcow2"), join(dir, "disk.qcow2")]);
+    if (image.boot === "uefi") copyFileSync(join(image.dir, "efivars.qcow2"), join(dir, "efivars.qcow2"));
     const vm: VmState = { name, port: await freePort(), pid: 0, dir, monitor: join(dir, "monitor.sock"), image };
     const proc = launch(vm, "kernel");
     procs.set(dir, proc);
@@ -199,7 +228,8 @@ export async function restore(vm: VmState, tag = "ready"): Promise<void> {
 
 /**
  * A real reboot through the guest's boot configuration: power off, then boot the same disk from a
- * GRUB ISO that only loads the guest's own /boot/grub/grub.cfg.
+ * GRUB ISO that only loads the guest's own /boot/grub/grub.cfg (BIOS), or through the firmware's
+ * boot order and the guest's systemd-boot (UEFI).
  */
 export async function reboot(vm: VmState): Promise<void> {
     const old = procs.get(vm.dir);
@@ -216,7 +246,7 @@ export async function reboot(vm: VmState): Promise<void> {
             });
         });
     }
-    const proc = launch(vm, "grub");
+    const proc = launch(vm, "loader");
     procs.set(vm.dir, proc);
     await waitForSsh(vm, proc, 480_000);
 }

@@ -6,7 +6,7 @@ import { planApply } from "../../provider/resources/sysctl/plan";
 import { encodeRecords, parseRecords, b64, unb64 } from "../../provider/host/records";
 import { ConnectionSchema } from "../../provider/ssh/connection";
 import { HardeningInputsSchema } from "../../provider/components/hardening/profiles";
-import { zodFailures } from "../../provider/resources/types";
+import { zodFailures } from "../../provider/protocol/contract";
 import { KernelPinInputsSchema } from "../../provider/resources/kernelpin/model";
 import { BlocklistInputsSchema } from "../../provider/resources/modules/model";
 import { LockdownInputsSchema } from "../../provider/resources/lockdown/model";

@@ -1,5 +1,6 @@
 import { debianBuildOf, parseDepends, parseDpkgQuery, parseImageOwners, parsePolicy, parseShowhold } from "../../provider/resources/kernelpin/apt";
-import { APPLY_SCRIPT, HELD_BY_US, OBSERVE_SCRIPT, ObservedPin, parseObserved } from "../../provider/resources/kernelpin/host";
+import { APPLY_SCRIPT, HELD_BY_US, OBSERVE_SCRIPT, parseObserved } from "../../provider/resources/kernelpin/host";
+import { ObservedPin } from "../../provider/resources/kernelpin/model";
 import { isDebianVersion, isPackageName, KernelPinInputsSchema, PIN_FILE, renderPinFile } from "../../provider/resources/kernelpin/model";
 import {
     defaultPackages,
@@ -16,7 +17,7 @@ import {
     stateFromObservation,
     unverified,
 } from "../../provider/resources/kernelpin/plan";
-import { zodFailures } from "../../provider/resources/types";
+import { zodFailures } from "../../provider/protocol/contract";
 import { b64 } from "../../provider/host/records";
 import { SH_PRELUDE } from "../../provider/host/shell";
 
@@ -243,11 +244,11 @@ describe("which packages and versions", () => {
     });
 
     test("defaults resolve to the installed versions", () => {
-        expect(resolvePins({}, observed())).toEqual({ pins: PINS, errors: [] });
+        expect(resolvePins({}, observed())).toEqual({ pins: PINS, errors: [], failures: [] });
     });
 
     test("an explicit version applies to every package; apt must know it", () => {
-        expect(resolvePins({ packages: [META], version: NEWER }, observed())).toEqual({ pins: { [META]: NEWER }, errors: [] });
+        expect(resolvePins({ packages: [META], version: NEWER }, observed())).toEqual({ pins: { [META]: NEWER }, errors: [], failures: [] });
         const r = resolvePins({ version: NEWER }, observed());
         expect(r.errors).toEqual([`apt knows no version ${NEWER} of ${IMAGE}; available: ${V} (installed)`]);
         expect(resolvePins({ packages: [META], version: "6.1.999-1" }, observed()).errors).toEqual([

@@ -22,9 +22,9 @@ import {
     stateFromObservation,
     unverified,
 } from "../../provider/resources/lockdown/plan";
-import { ObservedLockdown, Step } from "../../provider/resources/lockdown/host";
+import { ObservedLockdown, Step } from "../../provider/resources/lockdown/model";
 import { lockdownResource } from "../../provider/resources/lockdown/resource";
-import { zodFailures } from "../../provider/resources/types";
+import { zodFailures } from "../../provider/protocol/contract";
 
 const DROPIN = "/etc/default/grub.d/90-kernelhardening-lockdown.cfg";
 const UNIT = "/etc/systemd/system/kernelhardening-lockdown.service";

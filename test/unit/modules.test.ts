@@ -1,5 +1,5 @@
 import { BlocklistInputsSchema, blockedIn, renderBlocklist } from "../../provider/resources/modules/model";
-import { diffBlocklist } from "../../provider/resources/modules/resource";
+import { diffBlocklist } from "../../provider/resources/modules/plan";
 
 const inp = (modules: string[]) => BlocklistInputsSchema.parse({ connection: { host: "h" }, modules });
 

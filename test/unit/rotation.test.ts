@@ -1,8 +1,8 @@
 // Rotated credentials: a refresh that cannot get in keeps the recorded state and plans an update of
 // `connection`; a changed connection is an update; other failures still fail.
 import { CredentialError, HostError } from "../../provider/ssh/pool";
-import { REFRESH_REFUSED, withConnectionRotation } from "../../provider/resources/common";
-import { Ctx, Props, ResourceHandler } from "../../provider/resources/types";
+import { REFRESH_REFUSED, withConnectionRotation } from "../../provider/framework/rotation";
+import { Ctx, Props, ResourceHandler } from "../../provider/protocol/contract";
 
 const conn = { host: "10.0.0.5", port: 22, user: "root", privateKey: "KEY", hostKey: "ssh-ed25519 AAAAold" };
 
@@ -11,7 +11,7 @@ function fake(readError?: Error) {
     const h: ResourceHandler = {
         token: "t",
         secretPaths: [],
-        check: (news) => ({ inputs: news, failures: [] }),
+        check: async (news) => ({ inputs: news, failures: [] }),
         diff: async () => ({ changes: [] }),
         create: async () => ({ id: "x", outputs: {} }),
         read: async (_c, req) => {
@@ -29,7 +29,7 @@ function fake(readError?: Error) {
 
 function ctx() {
     const warnings: string[] = [];
-    const c: Ctx = { warn: (m) => warnings.push(m), info: () => undefined, preview: false };
+    const c: Ctx = { warn: (m) => warnings.push(m), info: () => undefined };
     return { c, warnings };
 }
 
@@ -63,7 +63,8 @@ describe("diff", () => {
         expect((await diffOf({ connection: conn }, { connection: { ...conn, privateKey: "KEY2" } })).changes).toHaveLength(1);
         expect((await diffOf({ connection: conn }, { connection: { ...conn, agentSocketPath: "/run/user/1000/ssh-agent.sock" } })).changes).toEqual([]);
         // Defaults filled in by check on one side only are the same connection.
-        expect((await diffOf({ connection: conn }, { connection: { ...conn, dialErrorLimit: 10 } })).changes).toEqual([]);
+        const withDefault = { connection: { ...conn, dialErrorLimit: 10 } };
+        expect((await diffOf({ connection: conn }, withDefault)).changes).toEqual([]);
         expect((await diffOf({ connection: conn }, { connection: conn })).changes).toEqual([]);
     });
 

@@ -1,13 +1,14 @@
 import { kernelCanonical, kernelInteger, locksOneWay, normaliseKey, normaliseValue, parseConf, renderFile, sameValue, SysctlInputsSchema } from "../../provider/resources/sysctl/model";
 import { bootOrder, findOverrides } from "../../provider/resources/sysctl/precedence";
 import { diffSysctl, nextPreviousValues, planApply, planDelete, stateFromObservation, unverified } from "../../provider/resources/sysctl/plan";
-import { ObservedSysctl, cleanShellError } from "../../provider/resources/sysctl/host";
-import { zodFailures } from "../../provider/resources/types";
+import { cleanShellError } from "../../provider/resources/sysctl/host";
+import { ObservedSysctl } from "../../provider/resources/sysctl/model";
+import { zodFailures } from "../../provider/protocol/contract";
 
 const conn = { host: "10.0.0.1" };
 
 function observed(p: Partial<ObservedSysctl>): ObservedSysctl {
-    return { file: null, live: {}, liveErrors: {}, confFiles: [], before: {}, prev: {}, fileChanged: false, ...p };
+    return { file: null, live: {}, confFiles: [], before: {}, prev: {}, ...p };
 }
 
 describe("keys and values", () => {

@@ -9,46 +9,14 @@ import { HostError } from "../../ssh/pool";
 import { runScript } from "../../host/run";
 import { b64, encodeRecords, parseRecords, unb64, Record_ } from "../../host/records";
 import { shellScript } from "../../host/scripts";
-import { DpkgPackage, parseDpkgQuery, parseImageOwners, parsePolicy, parseShowhold, PolicyEntry } from "./apt";
-import { PIN_FILE } from "./model";
+import { parseDpkgQuery, parseImageOwners, parsePolicy, parseShowhold } from "./apt";
+import { ApplyPlan, ObservedPin, PIN_FILE } from "./model";
 
 /**
  * The packages this resource put on hold, kept on the host: an apply whose result never reached
  * Pulumi's state (a cut connection) must not make its own holds look like holds set by hand.
  */
 export const HELD_BY_US = "/var/lib/kernelhardening/kernelpin/held-by-us";
-
-export interface ObservedPin {
-    /** Set when the host lacks apt/dpkg: the package manager found instead, or "none". */
-    otherPackageManager: string | null;
-    /** `uname -r` and `uname -v`. */
-    runningKernel: string;
-    unameVersion: string;
-    /** Content of our preferences file, or null when it does not exist. */
-    pinFile: string | null;
-    packages: Record<string, DpkgPackage>;
-    policy: Record<string, PolicyEntry>;
-    /** What apt printed on stderr when `apt-cache policy` failed (a broken preferences file, say). */
-    aptError: string | null;
-    holds: string[];
-    /** Packages this resource put on hold, as recorded on the host (HELD_BY_US). */
-    ours: string[];
-    /** Kernel release -> packages owning /boot/vmlinuz-<release>. */
-    images: Record<string, string[]>;
-    /** After an apply: "wrote", "removed", "held <pkg>", "unheld <pkg>". */
-    changes: string[];
-}
-
-export interface ApplyPlan {
-    /** File content to ensure (written only when it differs), "delete" to remove it, or undefined to leave it. */
-    content?: string | "delete";
-    /** Packages to put on hold where they are not. */
-    hold: string[];
-    /** Packages to take off hold where they are on it. */
-    unhold: string[];
-    /** Packages to report on afterwards. */
-    observe: string[];
-}
 
 // The scripts (lib.sh, observe.sh, apply.sh) name PIN_FILE and HELD_BY_US themselves (a unit test
 // keeps them equal to these constants).

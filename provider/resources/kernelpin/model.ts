@@ -2,6 +2,7 @@
 // resource owns. Pure functions only.
 import { z } from "zod/v4";
 import { ConnectionSchema } from "../../ssh/connection";
+import type { DpkgPackage, PolicyEntry } from "./apt";
 
 export const PIN_DIR = "/etc/apt/preferences.d";
 /** One file per host: apt reads every file in preferences.d, so two of ours would fight. */
@@ -65,6 +66,27 @@ export const KernelPinInputsSchema = KernelPinObject.transform((inp) => ({
 
 export type KernelPinInputs = z.output<typeof KernelPinInputsSchema>;
 
+const Versions = z.record(z.string(), z.string().nullable());
+
+/** What is recorded in state: the inputs echoed and the outputs (plan.ts PinState). */
+export const KernelPinStateSchema = z.looseObject({
+    connection: ConnectionSchema.optional().catch(undefined),
+    packages: z.array(z.string()).optional(),
+    version: z.string().optional(),
+    pinnedVersions: z.record(z.string(), z.string()).default({}),
+    held: z.record(z.string(), z.boolean()).optional(),
+    installedVersions: Versions.optional(),
+    candidateVersions: Versions.optional(),
+    runningKernel: z.string().optional(),
+    pinnedKernels: z.array(z.string()).optional(),
+    rebootRequired: z.boolean().optional(),
+    unpinnedKernels: z.array(z.object({ package: z.string(), version: z.string().nullable(), release: z.string() })).optional(),
+    pinFile: z.string().optional(),
+    pinFileContent: z.string().nullable().optional(),
+    previouslyHeld: z.array(z.string()).default([]),
+    drift: z.record(z.string(), z.string()).default({}),
+});
+
 /** Package -> version, sorted by package name. */
 export type Pins = Record<string, string>;
 
@@ -80,4 +102,51 @@ export function renderPinFile(pins: Pins): string {
     ];
     const stanzas = Object.entries(sortPins(pins)).map(([pkg, ver]) => `Package: ${pkg}\nPin: version ${ver}\nPin-Priority: ${PIN_PRIORITY}\n`);
     return lines.join("\n") + "\n" + stanzas.join("\n");
+}
+
+/** The pins of a preferences file (apt_preferences(5) stanzas `Package`, `Pin: version`, `Pin-Priority`). */
+export function pinsInFile(text: string): Pins {
+    const pins: Pins = {};
+    for (const stanza of text.split(/\n\s*\n/)) {
+        const field = (name: string) => new RegExp(`^${name}:[ \\t]*(.+?)\\s*$`, "mi").exec(stanza)?.[1];
+        const pkg = field("Package");
+        const version = /^version\s+(\S+)$/.exec(field("Pin") ?? "")?.[1];
+        if (pkg && version && isPackageName(pkg) && isDebianVersion(version) && Number(field("Pin-Priority")) >= PIN_PRIORITY) {
+            pins[pkg] = version;
+        }
+    }
+    return sortPins(pins);
+}
+
+// What observe and apply exchange with the host (host.ts) and planning (plan.ts) works on.
+export interface ObservedPin {
+    /** Set when the host lacks apt/dpkg: the package manager found instead, or "none". */
+    otherPackageManager: string | null;
+    /** `uname -r` and `uname -v`. */
+    runningKernel: string;
+    unameVersion: string;
+    /** Content of our preferences file, or null when it does not exist. */
+    pinFile: string | null;
+    packages: Record<string, DpkgPackage>;
+    policy: Record<string, PolicyEntry>;
+    /** What apt printed on stderr when `apt-cache policy` failed (a broken preferences file, say). */
+    aptError: string | null;
+    holds: string[];
+    /** Packages this resource put on hold, as recorded on the host (HELD_BY_US). */
+    ours: string[];
+    /** Kernel release -> packages owning /boot/vmlinuz-<release>. */
+    images: Record<string, string[]>;
+    /** After an apply: "wrote", "removed", "held <pkg>", "unheld <pkg>". */
+    changes: string[];
+}
+
+export interface ApplyPlan {
+    /** File content to ensure (written only when it differs), "delete" to remove it, or undefined to leave it. */
+    content?: string | "delete";
+    /** Packages to put on hold where they are not. */
+    hold: string[];
+    /** Packages to take off hold where they are on it. */
+    unhold: string[];
+    /** Packages to report on afterwards. */
+    observe: string[];
 }

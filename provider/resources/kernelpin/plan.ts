@@ -1,10 +1,9 @@
 // Pure planning for KernelPackagePin: observed host state + desired inputs -> which packages and
 // versions to pin (or why not), what differs, what to do, and the outputs to record. No I/O here,
 // so every rule is unit-tested.
-import { ApplyPlan, ObservedPin } from "./host";
 import { debianBuildOf } from "./apt";
-import { PIN_FILE, PIN_PRIORITY, Pins, renderPinFile, sortPins } from "./model";
-import { mapPath, PropertyChange } from "../types";
+import { ApplyPlan, ObservedPin, PIN_FILE, PIN_PRIORITY, Pins, renderPinFile, sortPins } from "./model";
+import { mapPath, PropertyChange } from "../../protocol/contract";
 
 export interface KernelImage {
     package: string;
@@ -101,20 +100,28 @@ function describeVersions(obs: ObservedPin, pkg: string): string {
     return list.length ? list.join(", ") : "none";
 }
 
+export interface Resolved {
+    pins: Pins;
+    errors: string[];
+    /** The errors with the input each is about. */
+    failures: Array<{ property: "packages" | "version"; message: string }>;
+}
+
 /**
  * The pins wanted on this host, or why they cannot be set. Defaults are taken from the record when
  * the inputs they came from are unchanged, so a pin never follows the host by itself: packages
  * left out keep the packages found at creation, a version left out keeps the version installed
  * when each package was first pinned.
  */
-export function resolvePins(want: Want, obs: ObservedPin, recorded?: Recorded): { pins: Pins; errors: string[] } {
-    const errors: string[] = [];
+export function resolvePins(want: Want, obs: ObservedPin, recorded?: Recorded): Resolved {
+    const failures: Resolved["failures"] = [];
+    const errors = { push: (message: string, property: "packages" | "version" = "packages") => failures.push({ property, message }) };
     let packages: string[];
     if (want.packages) packages = want.packages;
     else if (recorded && recorded.packages === undefined && Object.keys(recorded.pins).length) packages = Object.keys(recorded.pins);
     else {
         const d = defaultPackages(obs);
-        if (d.error) return { pins: {}, errors: [d.error] };
+        if (d.error) return { pins: {}, errors: [d.error], failures: [{ property: "packages", message: d.error }] };
         packages = d.packages;
     }
     const pins: Pins = {};
@@ -133,12 +140,13 @@ export function resolvePins(want: Want, obs: ObservedPin, recorded?: Recorded): 
             want.version ??
             (recorded && recorded.version === undefined && recorded.pins[pkg] !== undefined ? recorded.pins[pkg] : dpkg.version!);
         if (!versionsApt(obs, pkg).includes(version)) {
-            errors.push(`apt knows no version ${version} of ${pkg}; available: ${describeVersions(obs, pkg)}`);
+            // A version the user gave is blamed on `version`; one kept from the record, on the packages.
+            errors.push(`apt knows no version ${version} of ${pkg}; available: ${describeVersions(obs, pkg)}`, want.version ? "version" : "packages");
             continue;
         }
         pins[pkg] = version;
     }
-    return { pins: sortPins(pins), errors };
+    return { pins: sortPins(pins), errors: failures.map((f) => f.message), failures };
 }
 
 /** The image packages the pins cover: pinned directly, or a dependency of a pinned meta-package. */

@@ -1,10 +1,18 @@
-// kernelhardening:index:KernelPackagePin — read -> resolve -> plan -> apply -> verify, wired to the
-// provider contract.
-import { Connection, ConnectionSchema, endpoint } from "../../ssh/connection";
-import { Ctx, DiffResult, Props, ResourceHandler, zodFailures } from "../types";
-import { connectionSecretPaths } from "../common";
-import { applyPin, observePin, ObservedPin, UnsupportedPackageManager } from "./host";
-import { KernelPinInputs, KernelPinInputsSchema, KernelPinObject, PIN_FILE, Pins } from "./model";
+// kernelhardening:index:KernelPackagePin — read -> resolve -> plan -> apply -> verify.
+import { Connection, endpoint } from "../../ssh/connection";
+import { Ctx } from "../../protocol/contract";
+import { defineResource } from "../../framework/define";
+import { applyPin, observePin, UnsupportedPackageManager } from "./host";
+import {
+    KernelPinInputs,
+    KernelPinInputsSchema,
+    KernelPinObject,
+    KernelPinStateSchema,
+    ObservedPin,
+    PIN_FILE,
+    Pins,
+    pinsInFile,
+} from "./model";
 import {
     diffPin,
     inputsChanged,
@@ -20,21 +28,13 @@ import {
 
 export const KERNEL_PIN_TOKEN = "kernelhardening:index:KernelPackagePin";
 
-function parseInputs(p: Props): KernelPinInputs {
-    return KernelPinInputsSchema.parse(p);
-}
+type State = { pinnedVersions: Pins; packages?: string[]; version?: string };
 
-function idFor(inp: KernelPinInputs): string {
-    return `${endpoint(inp.connection)}:${PIN_FILE}`;
-}
-
-function recordedFrom(olds: Props): Recorded {
-    return {
-        pins: (olds.pinnedVersions ?? {}) as Pins,
-        packages: (olds.packages ?? undefined) as string[] | undefined,
-        version: (olds.version ?? undefined) as string | undefined,
-    };
-}
+const recordedFrom = (olds: State): Recorded => ({
+    pins: olds.pinnedVersions,
+    packages: olds.packages,
+    version: olds.version,
+});
 
 async function observe(c: Connection, names: string[]): Promise<ObservedPin> {
     const obs = await observePin(c, [...new Set(names)].sort());
@@ -45,129 +45,137 @@ async function observe(c: Connection, names: string[]): Promise<ObservedPin> {
 /** The pins for these inputs on this host, or one error naming every bad package and version. */
 function resolveOrFail(inp: KernelPinInputs, obs: ObservedPin, recorded: Recorded | undefined): Pins {
     const { pins, errors } = resolvePins(inp, obs, recorded);
-    if (errors.length) throw new Error(`${endpoint(inp.connection)}: cannot pin the kernel packages: ${errors.join("; ")}`);
+    if (errors.length) throw new Error(`cannot pin the kernel packages: ${errors.join("; ")}`);
     return pins;
 }
 
 /** `old` is the record before this apply: what it pinned and which of those were held before the resource. */
-async function applyAndVerify(ctx: Ctx, inp: KernelPinInputs, pins: Pins, old: { pins: Pins; previouslyHeld: string[] }, previouslyHeld: string[]): Promise<Props> {
+async function applyAndVerify(
+    ctx: Ctx,
+    inp: KernelPinInputs,
+    pins: Pins,
+    old: { pins: Pins; previouslyHeld: string[] },
+    previouslyHeld: string[],
+) {
     // Dropped packages come off hold unless the old record says they were held before us.
     const after = await applyPin(inp.connection, planApply(pins, old.pins, old.previouslyHeld));
-    if (after.otherPackageManager) throw new UnsupportedPackageManager(endpoint(inp.connection), after.otherPackageManager);
+    if (after.otherPackageManager)
+        throw new UnsupportedPackageManager(endpoint(inp.connection), after.otherPackageManager);
     const bad = unverified(pins, after);
-    if (bad.length) throw new Error(`${endpoint(inp.connection)}: the pins are not in force after apply: ${bad.join("; ")}`);
+    if (bad.length) throw new Error(`the pins are not in force after apply: ${bad.join("; ")}`);
     const st = stateFromObservation(pins, after, previouslyHeld);
     for (const n of notices(st, after.aptError)) ctx.warn(n);
     return { ...inp, ...st };
 }
 
-export const kernelPackagePinResource: ResourceHandler = {
-    token: KERNEL_PIN_TOKEN,
-    secretPaths: connectionSecretPaths,
-    // As for Sysctl: the engine refreshes before an update, so `pulumi preview` shows a lifted hold
-    // or an edited file without --refresh; previewReadsHost: false keeps previews offline.
-    refreshBeforeUpdate: (outputs) => outputs.previewReadsHost !== false,
+/** The pins of our preferences file become the inputs (one version for all of them, when they share it). */
+async function importPin(ctx: Ctx, connection: Connection) {
+    const first = await observe(connection, []);
+    const pins = first.pinFile === null ? {} : pinsInFile(first.pinFile);
+    if (!Object.keys(pins).length) return undefined;
+    const obs = await observe(connection, Object.keys(pins));
+    const versions = [...new Set(Object.values(pins))];
+    const version = versions.length === 1 ? { version: versions[0] } : {};
+    const inputs = KernelPinInputsSchema.parse({ connection, packages: Object.keys(pins), ...version });
+    const st = stateFromObservation(pins, obs, nextPreviouslyHeld(pins, {}, [], obs));
+    for (const n of notices(st, obs.aptError)) ctx.warn(n);
+    return { inputs, outputs: { ...inputs, ...st } };
+}
 
-    async check(news, unknownProps, olds) {
-        const known: Props = { ...news };
-        // Unknown values (preview) are checked once they are known.
-        for (const p of unknownProps) delete known[p];
-        const schema = unknownProps.size ? KernelPinObject.partial() : KernelPinInputsSchema;
-        const r = schema.safeParse(known);
-        if (!r.success) return { inputs: news, failures: zodFailures(r.error.issues) };
-        const inputs = { ...(r.data as Props), ...Object.fromEntries([...unknownProps].map((p) => [p, news[p]])) };
-        // A new pin: the engine calls no Diff before creating it, so its packages and version are
-        // checked against the host here (one read), and a bad one fails the preview.
-        if (!unknownProps.size && Object.keys(olds).length === 0) {
-            const inp = r.data as KernelPinInputs;
-            if (inp.previewReadsHost) {
-                const { errors } = resolvePins(inp, await observe(inp.connection, inp.packages ?? []), undefined);
-                if (errors.length) return { inputs, failures: errors.map((e) => ({ property: /version/.test(e) && inp.version ? "version" : "packages", reason: `${/version/.test(e) && inp.version ? "version" : "packages"}: ${e}` })) };
-            }
-        }
-        return { inputs, failures: [] };
+export const kernelPackagePinResource = defineResource({
+    token: KERNEL_PIN_TOKEN,
+    inputObject: KernelPinObject,
+    inputs: KernelPinInputsSchema,
+    state: KernelPinStateSchema,
+    replaceOnChanges: ["connection"],
+    id: (inp) => `${endpoint(inp.connection)}:${PIN_FILE}`,
+
+    // A new pin: the engine calls no Diff before creating it, so its packages and version are
+    // checked against the host here (one read), and a bad one fails the preview.
+    async checkHost(inp) {
+        const { failures } = resolvePins(inp, await observe(inp.connection, inp.packages ?? []), undefined);
+        return failures.map((f) => ({ property: f.property, reason: `${f.property}: ${f.message}` }));
     },
 
-    async diff(_ctx, { olds, news, unknownProps }): Promise<DiffResult> {
-        if (unknownProps.size) {
-            // Still unknown: show what may change, never touch a host.
-            return { changes: [...unknownProps].map((p) => ({ path: p, kind: "update" as const, replace: p === "connection" })), deleteBeforeReplace: true };
-        }
-        const want = parseInputs(news);
-        const oldConn = ConnectionSchema.safeParse(olds.connection);
+    async diff(_ctx, { olds, news }) {
         const rec = recordedFrom(olds);
+        const host = { host: olds.connection?.host ?? "", port: olds.connection?.port ?? 22 };
         const changes = diffPin(
-            {
-                ...rec,
-                drift: (olds.drift ?? {}) as Record<string, string>,
-                host: oldConn.success ? oldConn.data.host : "",
-                port: oldConn.success ? oldConn.data.port : 22,
-            },
-            { ...want, host: want.connection.host, port: want.connection.port },
+            { ...rec, drift: olds.drift, ...host },
+            { ...news, host: news.connection.host, port: news.connection.port },
         );
         const replacing = changes.some((c) => c.replace);
         // New packages or a new version: check them against the host now (one read), so a package
         // that is not installed or a version apt does not know fails the preview, not the update.
-        if (want.previewReadsHost && (replacing || inputsChanged(rec, want))) {
-            const obs = await observe(want.connection, [...(want.packages ?? []), ...(replacing ? [] : Object.keys(rec.pins))]);
-            resolveOrFail(want, obs, replacing ? undefined : rec);
+        if (news.previewReadsHost && (replacing || inputsChanged(rec, news))) {
+            const obs = await observe(news.connection, [
+                ...(news.packages ?? []),
+                ...(replacing ? [] : Object.keys(rec.pins)),
+            ]);
+            resolveOrFail(news, obs, replacing ? undefined : rec);
         }
-        return { changes, deleteBeforeReplace: true };
+        return changes;
     },
 
-    async create(ctx, inputs) {
-        const inp = parseInputs(inputs);
+    async create(ctx, inp) {
         // Everything is checked before anything is written.
         const before = await observe(inp.connection, inp.packages ?? []);
         const pins = resolveOrFail(inp, before, undefined);
-        return { id: idFor(inp), outputs: await applyAndVerify(ctx, inp, pins, { pins: {}, previouslyHeld: [] }, nextPreviouslyHeld(pins, {}, [], before)) };
+        return applyAndVerify(
+            ctx,
+            inp,
+            pins,
+            { pins: {}, previouslyHeld: [] },
+            nextPreviouslyHeld(pins, {}, [], before),
+        );
     },
 
-    async read(ctx, { id, outputs, inputs }) {
-        const source = Object.keys(inputs).length ? inputs : outputs;
-        const parsed = KernelPinInputsSchema.safeParse(pickInputs(source));
-        if (!parsed.success) throw new Error(`cannot refresh ${id}: the recorded inputs are not valid (${parsed.error.issues[0]?.message}); import needs the resource declared in the program`);
-        const pins = recordedFrom(outputs).pins;
-        if (!Object.keys(pins).length) throw new Error(`cannot refresh ${id}: no pins are recorded; import needs the resource declared in the program`);
-        const inp = parsed.data;
-        const obs = await observe(inp.connection, Object.keys(pins));
-        const st = stateFromObservation(pins, obs, (outputs.previouslyHeld ?? []) as string[]);
+    async read(ctx, { id, inputs, olds }) {
+        const pins = olds.pinnedVersions;
+        if (!Object.keys(pins).length)
+            throw new Error(
+                `cannot refresh ${id}: no pins are recorded; import needs the resource declared in the program`,
+            );
+        const obs = await observe(inputs.connection, Object.keys(pins));
+        const st = stateFromObservation(pins, obs, olds.previouslyHeld);
         for (const n of notices(st, obs.aptError)) ctx.warn(n);
-        return { id, outputs: { ...inp, ...st }, inputs: pickInputs(source) };
+        return { ...inputs, ...st };
     },
 
     async update(ctx, { olds, news }) {
-        const inp = parseInputs(news);
         const rec = recordedFrom(olds);
-        const oldPreviouslyHeld = (olds.previouslyHeld ?? []) as string[];
         let pins = rec.pins;
         let before: ObservedPin | undefined;
         // Same inputs: the recorded pins stand and the apply alone restores them (one round trip).
-        if (inputsChanged(rec, inp) || !Object.keys(pins).length) {
-            before = await observe(inp.connection, [...(inp.packages ?? []), ...Object.keys(rec.pins)]);
-            pins = resolveOrFail(inp, before, rec);
+        if (inputsChanged(rec, news) || !Object.keys(pins).length) {
+            before = await observe(news.connection, [...(news.packages ?? []), ...Object.keys(rec.pins)]);
+            pins = resolveOrFail(news, before, rec);
         }
-        return applyAndVerify(ctx, inp, pins, { pins: rec.pins, previouslyHeld: oldPreviouslyHeld }, nextPreviouslyHeld(pins, rec.pins, oldPreviouslyHeld, before));
+        const old = { pins: rec.pins, previouslyHeld: olds.previouslyHeld };
+        return applyAndVerify(ctx, news, pins, old, nextPreviouslyHeld(pins, rec.pins, olds.previouslyHeld, before));
     },
 
-    async delete(ctx, { outputs }) {
-        const inp = parseInputs(pickInputs(outputs));
-        const pins = recordedFrom(outputs).pins;
-        const previouslyHeld = (outputs.previouslyHeld ?? []) as string[];
-        const plan = planDelete(pins, previouslyHeld);
-        const after = await applyPin(inp.connection, plan);
+    async delete(ctx, { id, olds, inputs }) {
+        if (!inputs) throw new Error(`cannot delete ${id}: the recorded inputs are not valid`);
+        const plan = planDelete(olds.pinnedVersions, olds.previouslyHeld);
+        const after = await applyPin(inputs.connection, plan);
         if (after.otherPackageManager) {
-            ctx.warn(`${endpoint(inp.connection)} no longer has apt (${after.otherPackageManager}): there is no pin or hold to remove`);
+            ctx.warn(
+                `${endpoint(inputs.connection)} no longer has apt (${after.otherPackageManager}): ` +
+                    "there is no pin or hold to remove",
+            );
             return;
         }
-        const left = [...(after.pinFile !== null ? [`${PIN_FILE} is still there`] : []), ...plan.unhold.filter((p) => after.holds.includes(p)).map((p) => `${p} is still on hold`)];
-        if (left.length) throw new Error(`${endpoint(inp.connection)}: the pins were not removed: ${left.join("; ")}`);
-        for (const p of previouslyHeld) ctx.info(`${p} stays on hold: it was held before this resource pinned it`);
+        const left = [
+            ...(after.pinFile !== null ? [`${PIN_FILE} is still there`] : []),
+            ...plan.unhold.filter((p) => after.holds.includes(p)).map((p) => `${p} is still on hold`),
+        ];
+        if (left.length) throw new Error(`the pins were not removed: ${left.join("; ")}`);
+        for (const p of olds.previouslyHeld) ctx.info(`${p} stays on hold: it was held before this resource pinned it`);
     },
-};
-
-const INPUT_KEYS = ["connection", "packages", "version", "previewReadsHost"];
-
-function pickInputs(p: Props): Props {
-    return Object.fromEntries(Object.entries(p).filter(([k, v]) => INPUT_KEYS.includes(k) && v !== undefined && v !== null));
-}
+    import: {
+        format: `[user@]host:port:${PIN_FILE}`,
+        rest: new RegExp(`^${PIN_FILE.replace(/[.]/g, "\\.")}$`),
+        read: importPin,
+    },
+});

@@ -10,54 +10,7 @@ import { HostError } from "../../ssh/pool";
 import { runScript } from "../../host/run";
 import { b64, encodeRecords, parseRecords, unb64, Record_ } from "../../host/records";
 import { SH_PRELUDE } from "../../host/shell";
-import { GRUB_CFG, GRUB_DROPIN, KERNEL_CMDLINE, Mode, UNIT_FILE, UNIT_WANTS_LINK } from "./model";
-
-export interface ObservedLockdown {
-    kernelRelease: string;
-    securityfs: "mounted" | "unmounted" | "unsupported";
-    /** /sys/kernel/security/lockdown, null when it does not exist. */
-    lockdownFile: string | null;
-    /** /sys/kernel/security/lsm, null when it does not exist. */
-    lsmFile: string | null;
-    /** Why securityfs could not be read in a private mount namespace (only when it is not mounted). */
-    peekError: string | null;
-    cmdline: string;
-    grub: {
-        defaultFile: boolean;
-        updateGrub: boolean;
-        grubMkconfig: boolean;
-        dropin: string | null;
-        /** The `linux` lines of /boot/grub/grub.cfg; null when the file does not exist. */
-        linuxLines: string[] | null;
-    };
-    kernelCmdline: {
-        content: string | null;
-        kernelInstall: boolean;
-        /** `kernel-install inspect`'s KERNEL_INSTALL_LAYOUT, null when unknown. */
-        layout: string | null;
-        /** The options line of each boot loader entry of the running kernel (layout bls only). */
-        entries: Array<{ path: string; options: string }>;
-    };
-    unit: { content: string | null; link: string | null };
-    systemd: boolean;
-    /** After an apply: what it changed, in order (e.g. "mounted", "raised none", "wrote grub"). */
-    actions: string[];
-}
-
-export type Target = "dropin" | "unit" | "kcmdline";
-
-/** One step of an apply; the host runs them in this order. */
-export type Step =
-    | { op: "mount" }
-    /** Ensured: written only when the live level is below it. */
-    | { op: "raise"; level: Mode }
-    /** Written only when the content differs; `expect` guards a file we share with the user against a concurrent edit. */
-    | { op: "write"; target: Target; content: string; expect?: string | null }
-    | { op: "remove"; target: Target | "unitlink" }
-    | { op: "enable" }
-    | { op: "daemon-reload" }
-    | { op: "update-grub" }
-    | { op: "kernel-install" };
+import { GRUB_CFG, GRUB_DROPIN, KERNEL_CMDLINE, ObservedLockdown, Step, UNIT_FILE, UNIT_WANTS_LINK } from "./model";
 
 const PATHS = String.raw`
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
@@ -102,9 +55,13 @@ observe() {
   [ -f "$KCMDLINE" ] && emit kcmdline "$(b64file "$KCMDLINE")"
   if command -v kernel-install >/dev/null 2>&1; then
     emit kernelinstall
-    if info=$(kernel-install inspect 2>/dev/null); then
-      layout=$(printf '%s\n' "$info" | sed -n 's/^KERNEL_INSTALL_LAYOUT: *//p')
-      broot=$(printf '%s\n' "$info" | sed -n 's/^KERNEL_INSTALL_BOOT_ROOT: *//p')
+    kimg=/lib/modules/$(uname -r)/vmlinuz
+    [ -f "$kimg" ] || kimg=/boot/vmlinuz-$(uname -r)
+    # systemd >= 254 fails a bare inspect when the image is not in /usr/lib/modules (Debian 13), and
+    # prints KERNEL_INSTALL_X=v under "Plugin Environment:"; 252 prints "KERNEL_INSTALL_X: v".
+    if info=$(kernel-install inspect "$(uname -r)" "$kimg" 2>/dev/null); then
+      layout=$(printf '%s\n' "$info" | sed -n 's/^.*KERNEL_INSTALL_LAYOUT[:=] *//p' | head -n 1)
+      broot=$(printf '%s\n' "$info" | sed -n 's/^.*KERNEL_INSTALL_BOOT_ROOT[:=] *//p' | head -n 1)
       emit kilayout "$(b64str "$layout")"
       if [ "$layout" = bls ] && [ -n "$broot" ]; then
         for e in "$broot"/loader/entries/*"$(uname -r)"*.conf; do

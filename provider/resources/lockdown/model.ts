@@ -25,7 +25,8 @@ export const UNIT_NAME = "kernelhardening-lockdown.service";
 export const UNIT_FILE = `/etc/systemd/system/${UNIT_NAME}`;
 export const UNIT_WANTS_LINK = `/etc/systemd/system/sysinit.target.wants/${UNIT_NAME}`;
 
-export type Persistence = "grub" | "kernel-cmdline" | "systemd-unit";
+export const PersistenceSchema = z.enum(["grub", "kernel-cmdline", "systemd-unit"]);
+export type Persistence = z.output<typeof PersistenceSchema>;
 
 export const LockdownObject = z
     .object({
@@ -40,6 +41,25 @@ export const LockdownObject = z
 
 export const LockdownInputsSchema = LockdownObject;
 export type LockdownInputs = z.output<typeof LockdownInputsSchema>;
+
+const LevelSchema = z.enum(LEVELS);
+
+/** What is recorded in state: the inputs echoed and the outputs (plan.ts LockdownState). */
+export const LockdownStateSchema = z.looseObject({
+    connection: ConnectionSchema.optional().catch(undefined),
+    /** After a refresh that found the persistence gone, the level found, which may be "none". */
+    mode: LevelSchema.nullable().catch(null),
+    currentLevel: LevelSchema.optional().catch(undefined),
+    persistence: PersistenceSchema.optional(),
+    persistedIn: z.string().optional(),
+    persistedMode: LevelSchema.nullable().default(null),
+    persistedContent: z.string().nullable().default(null),
+    cmdline: z.string().optional(),
+    rebootRequired: z.boolean().optional(),
+    lsms: z.array(z.string()).optional(),
+    securityfsMounted: z.boolean().optional(),
+    previousCmdlineValue: z.string().nullable().default(null),
+});
 
 export interface LockdownFile {
     current: Level;
@@ -203,3 +223,51 @@ export function setLockdownParam(text: string, value: string | null): string {
     }
     return out;
 }
+
+// What observe and apply exchange with the host (host.ts) and planning (plan.ts) works on.
+export interface ObservedLockdown {
+    kernelRelease: string;
+    securityfs: "mounted" | "unmounted" | "unsupported";
+    /** /sys/kernel/security/lockdown, null when it does not exist. */
+    lockdownFile: string | null;
+    /** /sys/kernel/security/lsm, null when it does not exist. */
+    lsmFile: string | null;
+    /** Why securityfs could not be read in a private mount namespace (only when it is not mounted). */
+    peekError: string | null;
+    cmdline: string;
+    grub: {
+        defaultFile: boolean;
+        updateGrub: boolean;
+        grubMkconfig: boolean;
+        dropin: string | null;
+        /** The `linux` lines of /boot/grub/grub.cfg; null when the file does not exist. */
+        linuxLines: string[] | null;
+    };
+    kernelCmdline: {
+        content: string | null;
+        kernelInstall: boolean;
+        /** `kernel-install inspect`'s KERNEL_INSTALL_LAYOUT, null when unknown. */
+        layout: string | null;
+        /** The options line of each boot loader entry of the running kernel (layout bls only). */
+        entries: Array<{ path: string; options: string }>;
+    };
+    unit: { content: string | null; link: string | null };
+    systemd: boolean;
+    /** After an apply: what it changed, in order (e.g. "mounted", "raised none", "wrote grub"). */
+    actions: string[];
+}
+
+export type Target = "dropin" | "unit" | "kcmdline";
+
+/** One step of an apply; the host runs them in this order. */
+export type Step =
+    | { op: "mount" }
+    /** Ensured: written only when the live level is below it. */
+    | { op: "raise"; level: Mode }
+    /** Written only when the content differs; `expect` guards a file we share with the user against a concurrent edit. */
+    | { op: "write"; target: Target; content: string; expect?: string | null }
+    | { op: "remove"; target: Target | "unitlink" }
+    | { op: "enable" }
+    | { op: "daemon-reload" }
+    | { op: "update-grub" }
+    | { op: "kernel-install" };

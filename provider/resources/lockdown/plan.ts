@@ -1,7 +1,6 @@
 // Pure planning for Lockdown: observed host state + desired mode -> whether the kernel can do it,
 // how the level is persisted, the steps of an apply, the state to record and what differs.
 // No I/O here, so every rule is unit-tested.
-import { ObservedLockdown, Step } from "./host";
 import {
     GRUB_DROPIN,
     KERNEL_CMDLINE,
@@ -22,8 +21,10 @@ import {
     UNIT_NAME,
     cmdlineTokens,
     isLevel,
+    ObservedLockdown,
+    Step,
 } from "./model";
-import { PropertyChange } from "../types";
+import { PropertyChange } from "../../protocol/contract";
 
 /** What the provider records in state besides the inputs it echoes. */
 export interface LockdownState {

@@ -5,12 +5,7 @@ import { HostError } from "../../ssh/pool";
 import { runScript } from "../../host/run";
 import { b64, encodeRecords, parseRecords, unb64 } from "../../host/records";
 import { shellScript } from "../../host/scripts";
-
-export interface ObservedBlocklist {
-    file: string | null;
-    /** Modules loaded now (from /proc/modules). */
-    loaded: string[];
-}
+import { ObservedBlocklist } from "./model";
 
 export const OBSERVE_SCRIPT = shellScript(__dirname, "lib.sh", "observe.sh");
 

@@ -1,87 +1,63 @@
 // kernelhardening:index:ModuleBlocklist — kernel modules that may not be loaded, via /etc/modprobe.d.
-import { ConnectionSchema, endpoint } from "../../ssh/connection";
-import { Ctx, DiffResult, PropertyChange, Props, ResourceHandler, zodFailures } from "../types";
-import { connectionSecretPaths } from "../common";
-import { applyBlocklist, ObservedBlocklist, observeBlocklist } from "./host";
-import { blockedIn, BlocklistInputs, BlocklistInputsSchema, renderBlocklist } from "./model";
+import { Connection, endpoint } from "../../ssh/connection";
+import { Ctx } from "../../protocol/contract";
+import { defineResource } from "../../framework/define";
+import { applyBlocklist, observeBlocklist } from "./host";
+import {
+    blockedIn,
+    BlocklistInputs,
+    BlocklistInputsSchema,
+    BlocklistObject,
+    BlocklistStateSchema,
+    renderBlocklist,
+} from "./model";
+import { BlocklistState, diffBlocklist, loadedWarning, stateFromObservation, unverified } from "./plan";
 
 export const BLOCKLIST_TOKEN = "kernelhardening:index:ModuleBlocklist";
 
-const INPUT_KEYS = ["connection", "modules", "file", "previewReadsHost", "adopt"];
-const pickInputs = (p: Props): Props => Object.fromEntries(Object.entries(p).filter(([k, v]) => INPUT_KEYS.includes(k) && v !== undefined && v !== null));
-
-function outputs(inp: BlocklistInputs, obs: ObservedBlocklist): Props {
-    const blocked = obs.file === null ? [] : blockedIn(obs.file);
-    return {
-        ...inp,
-        path: `/etc/modprobe.d/${inp.file}`,
-        fileContent: obs.file,
-        blocked,
-        loadedBlocked: inp.modules.filter((m) => obs.loaded.includes(m)),
-    };
+function recorded(ctx: Ctx, inp: BlocklistInputs, st: BlocklistState) {
+    const warning = loadedWarning(st);
+    if (warning) ctx.warn(warning);
+    return { ...inp, ...st };
 }
 
-function warnLoaded(ctx: Ctx, out: Props) {
-    const loaded = out.loadedBlocked as string[];
-    if (loaded.length) ctx.warn(`loaded now: ${loaded.join(", ")}; the blocklist stops the next load, unload them (rmmod) or reboot`);
-}
-
-/** Pure: what differs between the recorded (or observed) state and the desired one. */
-export function diffBlocklist(old: Props, want: BlocklistInputs): PropertyChange[] {
-    const changes: PropertyChange[] = [];
-    const oldConn = ConnectionSchema.safeParse(old.connection);
-    if (old.file !== want.file) changes.push({ path: "file", kind: "update", replace: true });
-    if (!oldConn.success || oldConn.data.host !== want.connection.host || oldConn.data.port !== want.connection.port) {
-        changes.push({ path: "connection.host", kind: "update", replace: true });
-    }
-    const blocked = (old.blocked ?? []) as string[];
-    if (JSON.stringify(blocked) !== JSON.stringify(want.modules)) changes.push({ path: "modules", kind: "update" });
-    else if (old.fileContent !== renderBlocklist(want.modules)) changes.push({ path: "fileContent", kind: old.fileContent === null ? "add" : "update" });
-    return changes;
-}
-
-async function apply(ctx: Ctx, inp: BlocklistInputs): Promise<Props> {
+async function apply(ctx: Ctx, inp: BlocklistInputs) {
     const obs = await applyBlocklist(inp.connection, inp.file, renderBlocklist(inp.modules), inp.adopt);
-    const out = outputs(inp, obs);
-    if (out.fileContent !== renderBlocklist(inp.modules)) throw new Error(`${endpoint(inp.connection)}: /etc/modprobe.d/${inp.file} does not hold the blocklist after apply`);
-    warnLoaded(ctx, out);
-    return out;
+    const st = stateFromObservation(inp, obs);
+    const bad = unverified(inp, st);
+    if (bad.length) throw new Error(bad.join("; "));
+    return recorded(ctx, inp, st);
 }
 
-export const moduleBlocklistResource: ResourceHandler = {
+/** The modules a file blocks both ways become the inputs; a file that blocks none is nothing to import. */
+async function importBlocklist(ctx: Ctx, connection: Connection, [, file]: RegExpExecArray) {
+    const obs = await observeBlocklist(connection, file);
+    if (obs.file === null) return undefined;
+    const modules = blockedIn(obs.file);
+    if (!modules.length) throw new Error(`/etc/modprobe.d/${file} blocks no module (blacklist and install lines)`);
+    const inputs = BlocklistInputsSchema.parse({ connection, file, modules });
+    return { inputs, outputs: recorded(ctx, inputs, stateFromObservation(inputs, obs)) };
+}
+
+export const moduleBlocklistResource = defineResource({
     token: BLOCKLIST_TOKEN,
-    secretPaths: connectionSecretPaths,
-    refreshBeforeUpdate: (o) => o.previewReadsHost !== false,
-
-    check(news, unknownProps) {
-        if (unknownProps.size) return { inputs: news, failures: [] };
-        const r = BlocklistInputsSchema.safeParse(news);
-        return r.success ? { inputs: r.data as Props, failures: [] } : { inputs: news, failures: zodFailures(r.error.issues) };
+    inputObject: BlocklistObject,
+    inputs: BlocklistInputsSchema,
+    state: BlocklistStateSchema,
+    replaceOnChanges: ["file", "connection"],
+    id: (inp) => `${endpoint(inp.connection)}:/etc/modprobe.d/${inp.file}`,
+    diff: (_ctx, { olds, news }) => diffBlocklist(olds, news),
+    create: apply,
+    read: async (ctx, { inputs }) =>
+        recorded(ctx, inputs, stateFromObservation(inputs, await observeBlocklist(inputs.connection, inputs.file))),
+    update: (ctx, { news }) => apply(ctx, news),
+    async delete(_ctx, { id, inputs }) {
+        if (!inputs) throw new Error(`cannot delete ${id}: the recorded inputs are not valid`);
+        await applyBlocklist(inputs.connection, inputs.file, "delete");
     },
-
-    async diff(_ctx, { olds, news, unknownProps }): Promise<DiffResult> {
-        if (unknownProps.size) return { changes: [...unknownProps].map((p) => ({ path: p, kind: "update" as const })) };
-        return { changes: diffBlocklist(olds, BlocklistInputsSchema.parse(news)), deleteBeforeReplace: true };
+    import: {
+        format: "[user@]host:port:/etc/modprobe.d/NAME.conf",
+        rest: /^\/etc\/modprobe\.d\/([A-Za-z0-9_][A-Za-z0-9_.+-]{0,250}\.conf)$/,
+        read: importBlocklist,
     },
-
-    async create(ctx, inputs) {
-        const inp = BlocklistInputsSchema.parse(inputs);
-        return { id: `${endpoint(inp.connection)}:/etc/modprobe.d/${inp.file}`, outputs: await apply(ctx, inp) };
-    },
-
-    async read(ctx, { id, outputs: old, inputs }) {
-        const inp = BlocklistInputsSchema.parse(pickInputs(Object.keys(inputs).length ? inputs : old));
-        const out = outputs(inp, await observeBlocklist(inp.connection, inp.file));
-        warnLoaded(ctx, out);
-        return { id, outputs: out, inputs: pickInputs(Object.keys(inputs).length ? inputs : old) };
-    },
-
-    async update(ctx, { news }) {
-        return apply(ctx, BlocklistInputsSchema.parse(news));
-    },
-
-    async delete(_ctx, { outputs: old }) {
-        const inp = BlocklistInputsSchema.parse(pickInputs(old));
-        await applyBlocklist(inp.connection, inp.file, "delete");
-    },
-};
+});

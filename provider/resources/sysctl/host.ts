@@ -7,42 +7,7 @@ import { HostError } from "../../ssh/pool";
 import { runScript } from "../../host/run";
 import { b64, encodeRecords, parseRecords, unb64, Record_ } from "../../host/records";
 import { shellScript } from "../../host/scripts";
-import { ConfFile } from "./precedence";
-import { DROPIN_DIR, kernelCanonical, procPath } from "./model";
-
-export interface ObservedSysctl {
-    /** Content of our drop-in, or null when the file does not exist. */
-    file: string | null;
-    /** Live value per key (raw, as the kernel prints it); null when the key cannot be read. */
-    live: Record<string, string | null>;
-    /** Why a key could not be read. */
-    liveErrors: Record<string, string>;
-    confFiles: ConfFile[];
-    /** After an apply: the live value each key had before the apply changed it. */
-    before: Record<string, string>;
-    /** Values recorded on the host before this resource first changed each key. */
-    prev: Record<string, string>;
-    /** After an apply: whether the file was written or removed. */
-    fileChanged: boolean;
-}
-
-export interface SetStep {
-    key: string;
-    /** Ensured live: written only when the live value differs. */
-    value: string;
-}
-
-export interface ApplyPlan {
-    file: string;
-    /** File content to ensure (written only when it differs), "delete" to remove it, or undefined to leave it alone. */
-    content?: string | "delete";
-    sets: SetStep[];
-    /** Keys to report on afterwards. */
-    keys: string[];
-}
-
-/** What the script does with an existing file that is not ours (no header): see lib.sh's W record. */
-export type Takeover = "own" | "new" | "adopt";
+import { ApplyPlan, DROPIN_DIR, kernelCanonical, ObservedSysctl, procPath, Takeover } from "./model";
 
 export class KernelRejected extends Error {
     constructor(
@@ -62,14 +27,14 @@ export class KernelRejected extends Error {
 }
 
 /** /proc/sys mounted read-only (a container, say): no key can be set on this host. */
-export class ReadOnlyProcSys extends HostError {
+class ReadOnlyProcSys extends HostError {
     constructor(where: string, key: string) {
         super(`${where}: /proc/sys is read-only on this host (mounted read-only, as in a container), so ${key} cannot be set; nothing was persisted`);
     }
 }
 
 /** Our drop-in's name is taken by a file this provider did not write. */
-export class ForeignFile extends HostError {
+class ForeignFile extends HostError {
     constructor(where: string, path: string) {
         super(
             `${where}: ${path} exists and was not written by this provider (no "Managed by Pulumi" header); it was left ` +
@@ -83,15 +48,7 @@ export const OBSERVE_SCRIPT = shellScript(__dirname, "lib.sh", "observe.sh");
 export const APPLY_SCRIPT = shellScript(__dirname, "lib.sh", "apply.sh");
 
 function parseObserved(records: Record_[]): ObservedSysctl {
-    const obs: ObservedSysctl = {
-        file: null,
-        live: {},
-        liveErrors: {},
-        confFiles: [],
-        before: {},
-        prev: {},
-        fileChanged: false,
-    };
+    const obs: ObservedSysctl = { file: null, live: {}, confFiles: [], before: {}, prev: {} };
     for (const r of records) {
         switch (r[0]) {
             case "file":
@@ -102,18 +59,12 @@ function parseObserved(records: Record_[]): ObservedSysctl {
                 break;
             case "nolive":
                 obs.live[unb64(r[1] ?? "")] = null;
-                obs.liveErrors[unb64(r[1] ?? "")] = cleanShellError(unb64(r[2] ?? ""));
                 break;
             case "prev":
                 obs.prev[unb64(r[1] ?? "")] = unb64(r[2] ?? "");
                 break;
             case "before":
                 obs.before[unb64(r[1] ?? "")] = unb64(r[2] ?? "");
-                break;
-            case "wrote":
-            case "removed":
-            case "restored":
-                obs.fileChanged = true;
                 break;
             case "conf":
                 obs.confFiles.push({ dir: unb64(r[1] ?? ""), name: unb64(r[2] ?? ""), content: unb64(r[3] ?? "") });

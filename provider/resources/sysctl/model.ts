@@ -1,6 +1,7 @@
 // Sysctl inputs, key and value normalisation, and the drop-in file format. Pure functions only.
 import { z } from "zod/v4";
 import { ConnectionSchema } from "../../ssh/connection";
+import type { ConfFile } from "./precedence";
 
 /** Keys the kernel only lets go one way until the next boot, and the value that locks them. */
 export const ONE_WAY_KEYS: Record<string, string> = {
@@ -161,6 +162,22 @@ export const SysctlInputsSchema = SysctlObject
 
 export type SysctlInputs = z.output<typeof SysctlInputsSchema>;
 
+const ValueOrMissing = z.string().nullable();
+
+/** What is recorded in state: the inputs echoed and the outputs (plan.ts SysctlState). */
+export const SysctlStateSchema = z.looseObject({
+    connection: ConnectionSchema.optional().catch(undefined),
+    file: z.string(),
+    comment: z.string().optional(),
+    /** Observed where they differ from the desired values (null: the key is missing). */
+    entries: z.record(z.string(), ValueOrMissing).default({}),
+    path: z.string().optional(),
+    liveValues: z.record(z.string(), ValueOrMissing).default({}),
+    fileContent: z.string().nullable().default(null),
+    previousValues: z.record(z.string(), ValueOrMissing).default({}),
+    overriddenBy: z.array(z.object({ key: z.string(), file: z.string(), value: z.string() })).default([]),
+});
+
 export function sortKeys<T>(m: Record<string, T>): Record<string, T> {
     return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
@@ -218,4 +235,35 @@ export function parseConf(text: string): Map<string, ParsedLine> {
         out.set(n.key, { key: n.key, value: normaliseValue(line.slice(eq + 1)), ignoreFailure });
     }
     return out;
+}
+
+// What observe and apply exchange with the host (host.ts) and planning (plan.ts) works on.
+/** What the script does with an existing file that is not ours (no header): see lib.sh's W record. */
+export type Takeover = "own" | "new" | "adopt";
+
+export interface ObservedSysctl {
+    /** Content of our drop-in, or null when the file does not exist. */
+    file: string | null;
+    /** Live value per key (raw, as the kernel prints it); null when the key cannot be read. */
+    live: Record<string, string | null>;
+    confFiles: ConfFile[];
+    /** After an apply: the live value each key had before the apply changed it. */
+    before: Record<string, string>;
+    /** Values recorded on the host before this resource first changed each key. */
+    prev: Record<string, string>;
+}
+
+export interface SetStep {
+    key: string;
+    /** Ensured live: written only when the live value differs. */
+    value: string;
+}
+
+export interface ApplyPlan {
+    file: string;
+    /** File content to ensure (written only when it differs), "delete" to remove it, or undefined to leave it alone. */
+    content?: string | "delete";
+    sets: SetStep[];
+    /** Keys to report on afterwards. */
+    keys: string[];
 }

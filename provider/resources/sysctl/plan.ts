@@ -1,14 +1,25 @@
 // Pure planning for Sysctl: observed host state + desired inputs -> what differs, what to do, and
 // the outputs to record. No I/O here, so every rule is unit-tested.
-import { ApplyPlan, ObservedSysctl, SetStep, Takeover } from "./host";
-import { normaliseValue, parseConf, parseOwnFile, ParsedLine, renderFile, sameValue, SysctlInputs } from "./model";
+import {
+    ApplyPlan,
+    normaliseValue,
+    ObservedSysctl,
+    parseConf,
+    parseOwnFile,
+    ParsedLine,
+    renderFile,
+    sameValue,
+    SetStep,
+    SysctlInputs,
+    Takeover,
+} from "./model";
 
 function sameEntries(parsed: Map<string, ParsedLine>, want: Record<string, string>): boolean {
     const same = Object.entries(want).every(([k, v]) => parsed.get(k)?.value === v);
     return parsed.size === Object.keys(want).length && same;
 }
 import { findOverrides, Override } from "./precedence";
-import { mapPath, PropertyChange } from "../types";
+import { mapPath, PropertyChange } from "../../protocol/contract";
 
 /** What the provider records in state (besides the inputs it echoes). */
 export interface SysctlState {

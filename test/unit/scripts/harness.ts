@@ -3,13 +3,13 @@
 // records out and the tree after. KH_ROOT points the scripts at the tree; what a tree cannot
 // provide (the kernel behind /proc/sys, apt, uname) comes from the small fakes in
 // test/fixtures/scripts/bin, put first on a PATH that holds only the tools the scripts may use.
-import { spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync, chmodSync, chownSync } from "fs";
 import { tmpdir } from "os";
 import { dirname, join, resolve } from "path";
 import { b64, encodeRecords, parseRecords, Record_ } from "../../../provider/host/records";
 
-export const FIXTURES = resolve(__dirname, "../../fixtures/scripts");
+const FIXTURES = resolve(__dirname, "../../fixtures/scripts");
 export const SHELLS = ["dash", "bash"] as const;
 export type Shell = (typeof SHELLS)[number];
 
@@ -17,7 +17,7 @@ export type Shell = (typeof SHELLS)[number];
 export type Field = string | { b64: string };
 
 /** A tree entry: file content, or a symlink, directory or FIFO (mode and owner optional). */
-export type Entry =
+type Entry =
     | string
     | { link: string }
     | { dir: true; mode?: string; uid?: number }
@@ -59,7 +59,7 @@ export interface Run {
     dir: string;
 }
 
-export const field = (f: Field): string => (typeof f === "string" ? f : b64(f.b64));
+const field = (f: Field): string => (typeof f === "string" ? f : b64(f.b64));
 export const fields = (rs: Field[][]): Record_[] => rs.map((r) => r.map(field));
 
 // Everything the scripts and the fakes call; nothing else is reachable (no real apt or sysctl).
@@ -147,13 +147,6 @@ export function stdinOf(c: Pick<Case, "stdin">): string {
 export function runScript(shell: Shell, script: string, c: Case, p = prepare(c)): Run {
     const r = spawnSync(shell, ["-c", script], { argv0: "sh", input: stdinOf(c), env: scriptEnv(p, c.env), encoding: "utf8", timeout: 20_000 });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr, records: parseRecords(r.stdout), ...p };
-}
-
-/** The same, in the background (to race it against another run). */
-export function startScript(shell: Shell, script: string, c: Case, p: ReturnType<typeof prepare>) {
-    const child = spawn(shell, ["-c", script], { argv0: "sh", env: scriptEnv(p, c.env), stdio: ["pipe", "pipe", "pipe"] });
-    child.stdin.end(stdinOf(c));
-    return child;
 }
 
 /** What a path in the tree is now, in the fixtures' terms. */

@@ -1,22 +1,20 @@
-// Pieces every resource shares: the connection's secret fields and whether it is fully known.
-import { Connection, ConnectionSchema, SECRET_CONNECTION_FIELDS } from "../ssh/connection";
+// What every resource with a `connection` shares: its secret fields, and surviving rotated credentials.
+import { ConnectionSchema, SECRET_CONNECTION_FIELDS } from "../ssh/connection";
 import { CredentialError } from "../ssh/pool";
-import { containsUnknown } from "../protocol/values";
-import { Props, ResourceHandler } from "./types";
+import { Props, ResourceHandler } from "../protocol/contract";
 
 export const connectionSecretPaths: string[] = [
     ...SECRET_CONNECTION_FIELDS.map((f) => `connection.${f}`),
     ...SECRET_CONNECTION_FIELDS.map((f) => `connection.proxy.${f}`),
 ];
 
-export function connectionKnown(c: Connection): boolean {
-    return !containsUnknown(c);
-}
-
 /** Recorded in state when a refresh could not get in with the recorded connection. */
 export const REFRESH_REFUSED = "__refreshRefused";
 
-/** The connection as it decides where we land and how we prove who we are; the agent socket path changes per login, so it does not count. */
+/**
+ * The connection as it decides where we land and how we prove who we are; the agent socket path
+ * changes per login, so it does not count.
+ */
 function connectionIdentity(v: unknown): string | undefined {
     const r = ConnectionSchema.safeParse(v);
     if (!r.success) return undefined;
@@ -47,13 +45,21 @@ export function withConnectionRotation(h: ResourceHandler): ResourceHandler {
             } catch (err) {
                 const recorded = Object.keys(req.outputs).length > 0;
                 if (!(err instanceof CredentialError) || !recorded) throw err;
-                ctx.warn(`could not refresh: ${err.message}. Kept the state recorded at the last update; if the host key or credentials were rotated, the next \`pulumi up\` reconnects with the connection in your program and verifies it`);
+                ctx.warn(
+                    `could not refresh: ${err.message}. Kept the state recorded at the last update; ` +
+                        "if the host key or credentials were rotated, the next `pulumi up` reconnects with the connection " +
+                        "in your program and verifies it",
+                );
                 return { id: req.id, outputs: { ...req.outputs, [REFRESH_REFUSED]: err.message }, inputs: req.inputs };
             }
         },
         async diff(ctx, req) {
             const r = await h.diff(ctx, req);
-            if (req.unknownProps.has("connection") || r.changes.some((c) => c.path === "connection" || c.path.startsWith("connection."))) return r;
+            if (
+                req.unknownProps.has("connection") ||
+                r.changes.some((c) => c.path === "connection" || c.path.startsWith("connection."))
+            )
+                return r;
             const refused = typeof req.olds[REFRESH_REFUSED] === "string";
             const changed = connectionIdentity(req.olds.connection) !== connectionIdentity(req.news.connection);
             return refused || changed ? { ...r, changes: [...r.changes, { path: "connection", kind: "update" }] } : r;
