@@ -25,11 +25,6 @@ export interface RunResult {
     output: string;
 }
 
-/** execFile passes `detached` on to spawn; its option type leaves it out. */
-function detached(group?: boolean): object {
-    return group ? { detached: true } : {};
-}
-
 export class Stack {
     readonly backend: string;
     readonly home: string;
@@ -67,13 +62,9 @@ export class Stack {
     }
 
     /** Like run, with the CLI's process at hand while it runs (to interrupt it, as Ctrl-C would). */
-    /**
-     * With `group`, the CLI leads its own process group: kill(-pid) then reaches it and its plugins, as a terminal's
-     * Ctrl-C does.
-     */
     start(
         args: string[],
-        opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: string; group?: boolean } = {},
+        opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: string } = {},
     ): { child: ChildProcess; result: Promise<RunResult> } {
         let child: ChildProcess | undefined;
         const result = new Promise<RunResult>((resolveRun) => {
@@ -84,7 +75,6 @@ export class Stack {
                     env: { ...this.env, ...(opts.env ?? {}) },
                     timeout: opts.timeoutMs ?? 300_000,
                     maxBuffer: 64 * 1024 * 1024,
-                    ...detached(opts.group),
                 },
                 (err, stdout, stderr) => {
                     const code = err
