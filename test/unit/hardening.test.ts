@@ -54,8 +54,10 @@ describe("KernelHardening profiles", () => {
         const inp = parse({ profile: "strict" });
         const current = { "kernel.yama.ptrace_scope": "3", "kernel.perf_event_paranoid": "4", "kernel.kptr_restrict": "1", "fs.suid_dumpable": "2" };
         const r = resolveProfile(inp, null, current);
+        // Already locked one way (3) and no opt-in: left out, the kernel holds it until reboot.
         expect(r.entries["kernel.yama.ptrace_scope"]).toBeUndefined();
-        expect(r.entries["kernel.perf_event_paranoid"]).toBeUndefined();
+        // Kept at the host's stricter value, not dropped (a dropped key would be restored to its older value).
+        expect(r.entries["kernel.perf_event_paranoid"]).toBe("4");
         expect(r.entries["kernel.kptr_restrict"]).toBe("2");
         expect(r.entries["fs.suid_dumpable"]).toBe("0");
         expect([...r.leftAlone].sort()).toEqual([

@@ -155,7 +155,11 @@ export function resolveProfile(
         if (inp.exact || overridden.has(k) || now === null || now === undefined || !stricterThan(k, now, profileV))
             continue;
         leftAlone.push(`${k}=${normaliseValue(now)} (stricter than the profile's ${profileV}; exact: true sets it)`);
-        delete wanted[k];
+        // Kept at the host's value, not dropped: a key dropped from the drop-in would be restored to the
+        // value it had before this component first set it, which may be looser. A value that already
+        // locks one way (e.g. ptrace_scope=3) stays out without the opt-in: the kernel holds it anyway.
+        if (locksOneWay(k, now) && !inp.allowOneWay) delete wanted[k];
+        else wanted[k] = normaliseValue(now);
     }
 
     const entries: Record<string, string> = {};
