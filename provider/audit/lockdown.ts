@@ -1,30 +1,12 @@
-// The one parser of the Lockdown level in the audit: /sys/kernel/security/lockdown.
+// The audit reads the Lockdown level with the provider's one parser (provider/kernel/lockdown.ts).
+import { LockdownFile, parseLockdownFile, rank } from "../kernel/lockdown";
 
-export type LockdownLevel = "none" | "integrity" | "confidentiality";
-
-export interface LockdownState {
-    current: LockdownLevel;
-    available: string[];
-}
-
-export const LOCKDOWN_RANK: Record<LockdownLevel, number> = { none: 0, integrity: 1, confidentiality: 2 };
-
-const LEVELS: readonly string[] = ["none", "integrity", "confidentiality"];
-const isLevel = (s: string): s is LockdownLevel => LEVELS.includes(s);
+export type LockdownState = LockdownFile;
 
 /** Parses "[none] integrity confidentiality"; null unless exactly one known level is bracketed. */
-export function parseLockdown(text: string): LockdownState | null {
-    let current: LockdownLevel | null = null;
-    const available: string[] = [];
-    for (const token of text.trim().split(/\s+/).filter(Boolean)) {
-        const bracketed = /^\[(.*)\]$/.exec(token);
-        const name = bracketed ? bracketed[1] : token;
-        if (!isLevel(name)) return null;
-        if (bracketed) {
-            if (current !== null) return null;
-            current = name;
-        }
-        available.push(name);
-    }
-    return current === null ? null : { current, available };
+export const parseLockdown = parseLockdownFile;
+
+/** Whether the level in force is at least `integrity`. */
+export function lockedDown(l: LockdownState): boolean {
+    return rank(l.current) >= rank("integrity");
 }

@@ -231,7 +231,7 @@ describe("module signature enforcement", () => {
 
     it("passes at runtime when the flag reads Y or Lockdown is on, and in the build when it forces it", () => {
         expect(status(debianFacts({ sigEnforce: true }), "runtime.module_sig_enforce")).toBe("pass");
-        const locked = { current: "integrity" as const, available: ["none", "integrity", "confidentiality"] };
+        const locked = { current: "integrity" as const, available: ["none" as const, "integrity" as const, "confidentiality" as const] };
         expect(status(debianFacts({ sigEnforce: false, lockdown: locked }), "runtime.module_sig_enforce")).toBe("pass");
         const forced = debianFacts({ kconfig: parseKconfig(DEBIAN_KCONFIG + "CONFIG_MODULE_SIG_FORCE=y\n"), sigEnforce: null });
         expect(status(forced, "kconfig.MODULE_SIG_FORCE")).toBe("pass");

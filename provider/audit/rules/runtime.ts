@@ -1,6 +1,6 @@
 // Runtime rules: the state the running kernel is in. Ours; KHC reads no live state.
 import { Ctx, Tri } from "../engine";
-import { LOCKDOWN_RANK } from "../lockdown";
+import { lockedDown } from "../lockdown";
 import { CustomRule } from "./types";
 
 const TAINT_UNSIGNED_MODULE = 1 << 13; // 'E', see Documentation/admin-guide/tainted-kernels.rst
@@ -25,7 +25,7 @@ export const RUNTIME_RULES: CustomRule[] = [
             const { lockdown, lsms } = c.f;
             if (lockdown !== null)
                 return {
-                    verdict: LOCKDOWN_RANK[lockdown.current] >= LOCKDOWN_RANK.integrity,
+                    verdict: lockedDown(lockdown),
                     observed: lockdownShown(c),
                 };
             if (lsms !== null && !lsms.includes("lockdown")) {
@@ -46,7 +46,7 @@ export const RUNTIME_RULES: CustomRule[] = [
         fix: "Lockdown mode: integrity (or module.sig_enforce=1 on the kernel command line)",
         evaluate(c) {
             const l = c.f.lockdown;
-            const locked: Tri = l === null ? null : LOCKDOWN_RANK[l.current] >= LOCKDOWN_RANK.integrity;
+            const locked: Tri = l === null ? null : lockedDown(l);
             const sig: Tri = c.f.sigEnforce;
             const noModules = c.f.kconfig === null ? null : (c.f.kconfig.get("CONFIG_MODULES") ?? "n") === "n";
             const verdict: Tri =

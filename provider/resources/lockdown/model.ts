@@ -173,14 +173,7 @@ export interface ObservedLockdown {
         /** The `linux` lines of /boot/grub/grub.cfg; null when the file does not exist. */
         linuxLines: string[] | null;
     };
-    kernelCmdline: {
-        content: string | null;
-        kernelInstall: boolean;
-        /** `kernel-install inspect`'s KERNEL_INSTALL_LAYOUT, null when unknown. */
-        layout: string | null;
-        /** The options line of each boot loader entry of the running kernel (layout bls only). */
-        entries: Array<{ path: string; options: string }>;
-    };
+    kernelCmdline: ObservedBoot["kernelCmdline"];
     unit: { content: string | null; link: string | null };
     systemd: boolean;
     /** After an apply: what it changed, in order (e.g. "mounted", "raised none", "wrote grub"). */
