@@ -103,12 +103,13 @@ async function project(files: Record<string, string>, vm: VmState, extraEnv: Nod
 /** up, a second up that changes nothing, then drift made by hand shown by a plain preview. */
 async function upTwiceThenDrift(p: Project, vm: VmState): Promise<void> {
     const up = await p.stack.up();
-    expect([up.code, up.output]).toEqual([0, expect.stringMatching(/\+ 4 created/)]); // stack, component, 2 Sysctls
+    // stack, explicit provider, component, 2 Sysctls
+    expect([up.code, up.output]).toEqual([0, expect.stringMatching(/\+ 5 created/)]);
     expect((await sh(vm, "sysctl -n kernel.kptr_restrict vm.swappiness")).split("\n").slice(0, 2)).toEqual(["2", "10"]);
     const second = await p.stack.up();
     expect([second.code, second.output]).toEqual([0, expect.not.stringMatching(/updated|created|deleted|replaced/)]);
     const again = await p.stack.preview(["--expect-no-changes"]);
-    expect([again.code, again.output]).toEqual([0, expect.stringMatching(/4 unchanged/)]);
+    expect([again.code, again.output]).toEqual([0, expect.stringMatching(/5 unchanged/)]);
     // The provider that ran is the installed one, at the release's version.
     const st = await p.stack.state();
     const provider = (st.deployment.resources ?? []).find((r) => r.type === "pulumi:providers:kernelhardening");
@@ -125,8 +126,10 @@ const TS_PROGRAM = `import * as pulumi from "@pulumi/pulumi";
 import * as kh from "@kernelhardening/pulumi";
 
 const connection = new pulumi.Config().requireSecretObject<kh.types.input.ConnectionArgs>("connection");
+// The connection named once, on an explicit provider; the Sysctl takes it from there.
+const web1 = new kh.Provider("web-1", { connection });
 const hardening = new kh.KernelHardening("web", { connection, profile: kh.types.enums.Profile.Baseline });
-new kh.Sysctl("tuning", { connection, file: "90-tuning.conf", entries: { "vm.swappiness": "10" } });
+new kh.Sysctl("tuning", { file: "90-tuning.conf", entries: { "vm.swappiness": "10" } }, { provider: web1 });
 export const profile = hardening.profile;
 `;
 
@@ -151,8 +154,10 @@ const PY_PROGRAM = `import pulumi
 import pulumi_kernelhardening as kh
 
 connection = pulumi.Config().require_secret_object("connection")
+# The connection named once, on an explicit provider; the Sysctl takes it from there.
+web1 = kh.Provider("web-1", connection=connection)
 hardening = kh.KernelHardening("web", connection=connection, profile=kh.Profile.BASELINE)
-kh.Sysctl("tuning", connection=connection, file="90-tuning.conf", entries={"vm.swappiness": "10"})
+kh.Sysctl("tuning", file="90-tuning.conf", entries={"vm.swappiness": "10"}, opts=pulumi.ResourceOptions(provider=web1))
 pulumi.export("profile", hardening.profile)
 `;
 
