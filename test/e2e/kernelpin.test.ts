@@ -165,7 +165,7 @@ test("a lifted hold and an edited or removed pin file show in previews and up re
     const k = await installedKernel();
     const trace = join(tmpdir(), `kh-trace-kernelpin-${process.pid}.jsonl`);
     rmSync(trace, { force: true });
-    const ops = () => (existsSync(trace) ? readFileSync(trace, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l).op) : []);
+    const ops = () => (existsSync(trace) ? readFileSync(trace, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l).op).filter((op) => op !== "cancel") : []);
     stack = await newStack(connectionFor(vm, "kh"), [pin()], { KH_TRACE_FILE: trace });
     expect((await stack.up()).code).toBe(0);
     expect(ops()).toEqual(["kernelpin.observe", "kernelpin.observe", "kernelpin.apply"]); // create: the check's read, then one read and one apply
@@ -319,7 +319,7 @@ test("previewReadsHost: false keeps previews offline; the update still checks th
     const k = await installedKernel();
     const trace = join(tmpdir(), `kh-trace-kernelpin-offline-${process.pid}.jsonl`);
     rmSync(trace, { force: true });
-    const ops = () => (existsSync(trace) ? readFileSync(trace, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l).op) : []);
+    const ops = () => (existsSync(trace) ? readFileSync(trace, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l).op).filter((op) => op !== "cancel") : []);
     stack = await newStack(connectionFor(vm), [pin({ previewReadsHost: false })], { KH_TRACE_FILE: trace });
     expect((await stack.up()).code).toBe(0);
 

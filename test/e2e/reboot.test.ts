@@ -51,7 +51,7 @@ async function exampleStack(vms: VmState[], config: Record<string, string> = {})
 const up = (st: Stack) => st.run(["up", "--yes", "--skip-preview", "--stack", st.name], { timeoutMs: 1_100_000 });
 
 function ops(): Array<{ t: number; host: string; op: string }> {
-    return existsSync(trace) ? readFileSync(trace, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+    return existsSync(trace) ? readFileSync(trace, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.op !== "cancel") : [];
 }
 
 const bootId = async (vm: VmState) => (await sh(vm, "cat /proc/sys/kernel/random/boot_id")).trim();
