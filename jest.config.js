@@ -2,6 +2,15 @@
 // against real Debian VMs (run one at a time: they share the VM, which is restored between tests),
 // and the platform matrix.
 const tsJest = ["ts-jest", { tsconfig: "tsconfig.test.json" }];
+// KH_E2E_PART=b runs the files below, KH_E2E_PART=a the others, so scripts/test.sh can run the e2e
+// suite as two halves side by side, each on a shared VM of its own (unset: all of them).
+const PART_B = ["faults", "packaging", "sudo", "hostile", "hostile-local", "readonly-proc", "foreign-files", "fleet",
+  "import", "provider-config", "modules", "cuts"];
+const partB = `/test/e2e/(${PART_B.join("|")})\\.test\\.ts$`;
+const part = process.env.KH_E2E_PART;
+const e2eIgnore = ["/node_modules/", "/test/e2e/platforms[^/]*\\.test\\.ts$"];
+if (part === "a") e2eIgnore.push(partB);
+if (part === "b") e2eIgnore.push(`^(?!.*${partB})`);
 module.exports = {
   projects: [
     {
@@ -16,7 +25,7 @@ module.exports = {
       testEnvironment: "node",
       transform: { "^.+\\.ts$": tsJest },
       testMatch: ["<rootDir>/test/e2e/**/*.test.ts"],
-      testPathIgnorePatterns: ["/node_modules/", "/test/e2e/platforms[^/]*\\.test\\.ts$"],
+      testPathIgnorePatterns: e2eIgnore,
       modulePathIgnorePatterns: ["<rootDir>/sdk/", "<rootDir>/dist/"],
       globalSetup: "<rootDir>/test/e2e/global-setup.ts",
       globalTeardown: "<rootDir>/test/e2e/global-teardown.ts",
