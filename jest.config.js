@@ -37,6 +37,7 @@ module.exports = {
       testEnvironment: "node",
       transform: { "^.+\\.ts$": tsJest },
       testMatch: ["<rootDir>/test/e2e/platforms*.test.ts"],
+      modulePathIgnorePatterns: ["<rootDir>/sdk/", "<rootDir>/dist/"],
       globalSetup: "<rootDir>/test/e2e/global-setup.ts",
     },
   ],
