@@ -90,7 +90,10 @@ beforeAll(async () => {
         writeFileSync(key, vm.image.privateKey, { mode: 0o600 });
         execFileSync("ssh-add", ["-q", key], { env, stdio: "ignore" });
     }
-    writeFileSync(join(work, "known_hosts"), vms.map((v) => `[127.0.0.1]:${v.port} ${v.image.hostPublicKey}\n`).join(""));
+    writeFileSync(
+        join(work, "known_hosts"),
+        vms.map((v) => `[127.0.0.1]:${v.port} ${v.image.hostPublicKey}\n`).join(""),
+    );
 }, 1_200_000);
 
 afterAll(async () => {
@@ -102,12 +105,25 @@ afterAll(async () => {
 test("three hosts at once: per-host JSON, exit codes, and a report a person can read in Chromium", async () => {
     const targets = [`root@127.0.0.1:${vms[0].port}`, `kh@127.0.0.1:${vms[1].port}`, `root@127.0.0.1:${vms[2].port}`];
     const inventory = join(work, "hosts");
-    writeFileSync(inventory, `# three test hosts\n${targets[0]}  # stock\n${targets[1]}  # hardened by hand\n\n${targets[2]}\n`);
+    writeFileSync(
+        inventory,
+        `# three test hosts\n${targets[0]}  # stock\n${targets[1]}  # hardened by hand\n\n${targets[2]}\n`,
+    );
     const jsonOut = join(work, "audit.json");
     const htmlOut = join(work, "audit.html");
     const t = Date.now();
-    const run = await cli(["--inventory", inventory, "--known-hosts", join(work, "known_hosts"), "--parallel", "3",
-        "--json-out", jsonOut, "--html", htmlOut]);
+    const run = await cli([
+        "--inventory",
+        inventory,
+        "--known-hosts",
+        join(work, "known_hosts"),
+        "--parallel",
+        "3",
+        "--json-out",
+        jsonOut,
+        "--html",
+        htmlOut,
+    ]);
     log(`one fleet audit of three hosts in ${seconds(t)} s`);
     expect(run.err).toBe("");
     expect(run.code).toBe(1); // high-severity failures on the stock hosts
@@ -122,7 +138,9 @@ test("three hosts at once: per-host JSON, exit codes, and a report a person can 
         expect(h.findings).toHaveLength(checks);
         const n = (s: string) => h.findings.filter((f) => f.status === s).length;
         expect(h.summary).toMatchObject({ pass: n("pass"), fail: n("fail"), unknown: n("unknown") });
-        expect(h.failures).toEqual(h.findings.filter((f) => f.status === "fail" && /high|critical/.test(f.severity)).map((f) => f.id));
+        expect(h.failures).toEqual(
+            h.findings.filter((f) => f.status === "fail" && /high|critical/.test(f.severity)).map((f) => f.id),
+        );
     }
     const by = (h: JHost) => Object.fromEntries(h.findings.map((f) => [f.id, f]));
     const [stock, hardened, trixie] = hosts.map(by);
@@ -133,8 +151,15 @@ test("three hosts at once: per-host JSON, exit codes, and a report a person can 
     expect(stock["sysctl.kernel.kptr_restrict"]).toMatchObject({ status: "fail", observed: "0" });
     expect(hardened["sysctl.kernel.kptr_restrict"]).toMatchObject({ status: "pass", observed: "2" });
     expect(trixie["sysctl.kernel.kptr_restrict"]).toMatchObject({ status: "fail", observed: "1" });
-    for (const id of ["sysctl.kernel.sysrq", "sysctl.net.core.bpf_jit_harden", "sysctl.dev.tty.ldisc_autoload",
-        "sysctl.kernel.yama.ptrace_scope", "sysctl.fs.protected_fifos", "runtime.lockdown", "runtime.module_sig_enforce"]) {
+    for (const id of [
+        "sysctl.kernel.sysrq",
+        "sysctl.net.core.bpf_jit_harden",
+        "sysctl.dev.tty.ldisc_autoload",
+        "sysctl.kernel.yama.ptrace_scope",
+        "sysctl.fs.protected_fifos",
+        "runtime.lockdown",
+        "runtime.module_sig_enforce",
+    ]) {
         expect([id, stock[id].status, hardened[id].status]).toEqual([id, "fail", "pass"]);
     }
     // Debian's own switch counts for user namespaces (a verdict that was wrong before).
@@ -142,7 +167,10 @@ test("three hosts at once: per-host JSON, exit codes, and a report a person can 
     expect(hardened["sysctl.user.max_user_namespaces"].observed).toContain("kernel.unprivileged_userns_clone=0");
     expect(stock["sysctl.user.max_user_namespaces"].status).toBe("fail");
     // 6.1 has TIOCSTI with no switch: a failure whose fix is a newer kernel; 6.12 has the switch.
-    expect(stock["sysctl.dev.tty.legacy_tiocsti"]).toMatchObject({ status: "fail", fix: expect.stringMatching(/^needs kernel 6\.2 or newer/) });
+    expect(stock["sysctl.dev.tty.legacy_tiocsti"]).toMatchObject({
+        status: "fail",
+        fix: expect.stringMatching(/^needs kernel 6\.2 or newer/),
+    });
     expect(trixie["sysctl.dev.tty.legacy_tiocsti"].fix).toBe('Sysctl entries["dev.tty.legacy_tiocsti"] = "0"');
     // Different kernels, different builds: some kconfig verdicts differ between 6.1 and 6.12.
     const kDiff = hosts[0].findings.filter((f) => f.category === "kconfig" && trixie[f.id].status !== f.status);
@@ -163,15 +191,25 @@ async function browse(file: string, hosts: JHost[]): Promise<void> {
     const ctx: BrowserContext = await chromium.launchPersistentContext(mkdtempSync(join(work, "chromium-")), {
         executablePath: "/usr/bin/chromium",
         viewport: { width: 1600, height: 1000 },
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"],
+        args: [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
     });
     try {
         const page = await ctx.newPage();
         const errors: string[] = [];
         const requests: string[] = [];
         page.on("pageerror", (e) => errors.push(e.message));
-        page.on("request", (r) => { if (!r.url().startsWith("file:")) requests.push(r.url()); });
+        page.on("request", (r) => {
+            if (!r.url().startsWith("file:")) requests.push(r.url());
+        });
         await page.goto(`file://${file}`);
         await check(page, hosts);
         mkdirSync(ARTIFACTS, { recursive: true });
@@ -192,7 +230,9 @@ async function check(page: Page, hosts: JHost[]): Promise<void> {
     expect(heads).toEqual(["Check", "Severity", "Category", ...hosts.map((h) => h.target), "Fix"]);
     for (const h of hosts) {
         const s = h.summary;
-        expect(await page.textContent(`.bar[data-host="${h.target}"] .counts`)).toBe(` ${s.pass} pass, ${s.fail} fail, ${s.unknown} unknown`);
+        expect(await page.textContent(`.bar[data-host="${h.target}"] .counts`)).toBe(
+            ` ${s.pass} pass, ${s.fail} fail, ${s.unknown} unknown`,
+        );
     }
     const visible = page.locator("#matrix tbody tr:visible");
     expect(await visible.count()).toBe(total);
@@ -207,7 +247,10 @@ async function check(page: Page, hosts: JHost[]): Promise<void> {
     expect(await page.textContent("#shown")).toBe(`${failing.length} of ${total} checks shown`);
     // One read of every visible row: [id, host cells..., fix].
     const rows = await visible.evaluateAll((trs) =>
-        trs.map((tr) => [tr.getAttribute("data-id") ?? "", ...[...tr.querySelectorAll("td")].slice(3).map((td) => td.textContent ?? "")]),
+        trs.map((tr) => [
+            tr.getAttribute("data-id") ?? "",
+            ...[...tr.querySelectorAll("td")].slice(3).map((td) => td.textContent ?? ""),
+        ]),
     );
     expect(rows.map((r) => r[0]).sort()).toEqual([...failing].sort());
     for (const [id, ...cells] of rows) {
@@ -220,7 +263,13 @@ async function check(page: Page, hosts: JHost[]): Promise<void> {
     }
     // The hand-hardened column is visibly different: kptr_restrict fail / pass / fail, with the sysctl's fix.
     const kptr = rows.find((r) => r[0] === "sysctl.kernel.kptr_restrict")!;
-    expect(kptr).toEqual(["sysctl.kernel.kptr_restrict", "fail", "pass", "fail", 'Sysctl entries["kernel.kptr_restrict"] = "2"']);
+    expect(kptr).toEqual([
+        "sysctl.kernel.kptr_restrict",
+        "fail",
+        "pass",
+        "fail",
+        'Sysctl entries["kernel.kptr_restrict"] = "2"',
+    ]);
 
     // Narrowed further to high-severity sysctls that fail somewhere.
     await page.selectOption("#f-severity", "high");
