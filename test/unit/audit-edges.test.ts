@@ -425,6 +425,31 @@ describe("edge variants of every rule", () => {
         expect(mismatches).toEqual([]);
     });
 
+    it("passes each sysctl at its recommended value and fails looser or unreadable values, whatever the table says", () => {
+        for (const r of SYSCTL_RULES) {
+            const rows = table[sysctlId(r)];
+            const want = r.value === "MAX" ? Number(RND_MAX) : Number(r.value);
+            const looser = r.direction === "atLeast" ? want - 1 : r.direction === "atMost" ? want + 1 : null;
+            const got = (v: string) => [sysctlId(r), v, rows[v]];
+            // `also` holds only in its own rows (the base host has COMPAT, which 65536 on arm64 needs off).
+            expect(got(`value ${want}`)).toEqual([sysctlId(r), `value ${want}`, r.also ? "fail" : "pass"]);
+            if (looser !== null && looser >= 0)
+                expect(got(`value ${looser}`)).toEqual([sysctlId(r), `value ${looser}`, "fail"]);
+            for (const v of r.oneOf ?? []) expect(got(`value ${v}`)).toEqual([sysctlId(r), `value ${v}`, "pass"]);
+            expect(got("value banana")).toEqual([sysctlId(r), "value banana", "fail"]);
+            expect(got("key not read")).toEqual([sysctlId(r), "key not read", "unknown"]);
+            if (r.needs) {
+                for (const v of Object.keys(rows).filter((x) => x.startsWith(`CONFIG_${r.needs} is not set`))) {
+                    expect(got(v)).toEqual([sysctlId(r), v, "pass"]);
+                }
+            }
+            if (r.since) {
+                const v = Object.keys(rows).find((x) => x.endsWith("fix names a newer kernel"))!;
+                expect(got(v)).toEqual([sysctlId(r), v, "pass"]);
+            }
+        }
+    });
+
     it("has no option that cannot change its rule's verdict", () => {
         expect(dead).toEqual([]);
     });
