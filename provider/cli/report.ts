@@ -34,7 +34,13 @@ export function renderHtml(hosts: HostReport[], generated = new Date().toISOStri
             kernel: h.kernelRelease ?? null,
             lockdown: h.lockdown ?? null,
             error: h.error ?? null,
-            cells: Object.fromEntries((h.findings ?? []).map((f) => [f.id, [f.status, f.observed]])),
+            // A host's own fix only where it differs from the first host's (a 6.1 host's is a newer kernel).
+            cells: Object.fromEntries(
+                (h.findings ?? []).map((f) => [
+                    f.id,
+                    f.fix !== meta.get(f.id)?.fix ? [f.status, f.observed, f.fix] : [f.status, f.observed],
+                ]),
+            ),
         })),
         findings: [...meta.values()].map((f) => ({
             id: f.id,
@@ -128,7 +134,13 @@ var rows=D.findings.slice().sort(function(a,b){return rank[a.severity]-rank[b.se
   D.hosts.forEach(function(h){var cell=h.cells[f.id];var s=cell?cell[0]:'none';statuses.push(s);
     var td=el('td',{'class':s,'title':cell&&cell[1]?cell[1]:''},cell?s:'-');tr.appendChild(td);});
   tr.setAttribute('data-statuses',statuses.join(' '));
-  tr.appendChild(el('td',{'class':'fix'},statuses.indexOf('fail')>=0?f.fix:''));
+  // The fix of every failing host, each distinct fix once, named by its hosts when they differ.
+  var fixes=[],by={};
+  D.hosts.forEach(function(h){var cell=h.cells[f.id];if(!cell||cell[0]!=='fail')return;var x=cell[2]||f.fix;
+    if(!by[x]){by[x]=[];fixes.push(x);}by[x].push(h.target);});
+  var fx=el('td',{'class':'fix'},fixes.length===1?fixes[0]:'');
+  if(fixes.length>1)fixes.forEach(function(x){fx.appendChild(el('div',null,by[x].join(', ')+': '+x));});
+  tr.appendChild(fx);
   tbody.appendChild(tr);return tr;
 });
 function apply(){
