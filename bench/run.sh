@@ -8,7 +8,11 @@
 #   bench/run.sh --pyinfra-max-n 10   the full run without pyinfra at N = 50 (saves ~40 min here)
 #   bench/run.sh --hosts 1,10 --latency 25 --tools ours,ansible --ansible-max-n 5 --slices 2 --knobs
 #                                     Ansible only up to N = 5; examples/fleet with 2 stacks against 1;
-#                                     the engine's knobs (PULUMI_SKIP_CHECKPOINTS, default --parallel)
+#                                     the engine's knobs (PULUMI_SKIP_CHECKPOINTS, default --parallel, the
+#                                     TypeScript program through ts-node instead of the precompiled one)
+#   bench/run.sh --program ts    the stacks' program as TypeScript (ts-node) instead of tsc output
+#   KH_BENCH_PROVIDER=PATH bench/run.sh ...   the engine runs this provider executable (e.g. the single
+#                                     executable of `npm run dist`) instead of node dist/provider/main.js
 #
 # Needs root (network and mount namespaces). Results: bench/out/ (table, chart, raw JSON, logs)
 # and bench/RESULTS.md (full runs only).
@@ -19,7 +23,7 @@ log() { printf '\033[1m[%s]\033[0m %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 hosts=1,10,50 latency=0,25 reps=3 tools=ours,ansible,pyinfra quick=0 pyinfra_max_n=1000000 ansible_max_n=1000000
-slices=0 knobs=()
+slices=0 knobs=() program=js
 export KH_BENCH_COMMAND="bench/run.sh${*:+ $*}" # quoted in the report
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -32,6 +36,7 @@ while [ $# -gt 0 ]; do
     --ansible-max-n) ansible_max_n=$2; shift 2 ;;
     --slices) slices=$2; shift 2 ;;
     --knobs) knobs=(--knobs); shift ;;
+    --program) program=$2; shift 2 ;;
     *) die "unknown option $1 (see the header of $0)" ;;
   esac
 done
@@ -89,7 +94,7 @@ bash "$here/fleet.sh" up "$fleet" "$max_n" "$port_base"
 # --- run and report ------------------------------------------------------------------------------
 cd "$root"
 npx tsx "$here/bench.ts" --fleet "$fleet" --hosts "$hosts" --latency "$latency" --reps "$reps" --tools "$tools" --pyinfra-max-n "$pyinfra_max_n" \
-  --ansible-max-n "$ansible_max_n" --slices "$slices" "${knobs[@]}"
+  --ansible-max-n "$ansible_max_n" --slices "$slices" --program "$program" "${knobs[@]}"
 report_args=()
 [ "$quick" = 1 ] && report_args+=(--no-results-md)
 npx tsx "$here/report.ts" "${report_args[@]}"

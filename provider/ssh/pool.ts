@@ -2,7 +2,8 @@
 // the same host within one provider process, a bound on how many are open at once, and remote
 // commands bounded in time and output (one provider process serves every host of a stack: a host
 // that never answers or floods us must not stall the others or grow our memory).
-import { Client, ClientChannel, ConnectConfig } from "ssh2";
+import type { Client, ClientChannel, ConnectConfig } from "ssh2";
+import type * as ssh2 from "ssh2";
 import { appendFileSync, readFileSync } from "fs";
 import { Connection, DEFAULT_COMMAND_TIMEOUT, HopConnection, connectionSecrets, endpoint } from "./connection";
 import { HostKeyPolicy, hostKeyAlgorithms, parsePin, readKnownHosts, verifyHostKey } from "./hostkeys";
@@ -168,10 +169,19 @@ function describeDialError(err: Error & { code?: string; level?: string }, where
     return new HostError(`${where}: ${msg}`, true);
 }
 
+// ssh2 is loaded at the first dial, not at start-up: loading it is a good share of a provider process's
+// start-up, and the engine starts a second provider process per phase that only checks and diffs.
+let ssh2Module: typeof ssh2 | undefined;
+function newClient(): Client {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    ssh2Module ??= require("ssh2") as typeof ssh2;
+    return new ssh2Module.Client();
+}
+
 function dialOnce(c: HopConnection, sock?: NodeJS.ReadableStream): Promise<Client> {
     const where = endpoint(c);
     return new Promise((resolve, reject) => {
-        const client = new Client();
+        const client = newClient();
         let hostKeyError: string | undefined;
         let settled = false;
         const done = (err?: HostError) => {
