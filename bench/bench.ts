@@ -857,6 +857,7 @@ async function fleetStacks(
     keyFile: string,
     k: number,
     phase: "setup" | "noop",
+    precompile: boolean,
 ): Promise<RunResult> {
     const n = hosts.length;
     const dir = join(OUT, "fleet", `n${n}-k${k}`);
@@ -910,6 +911,7 @@ async function fleetStacks(
         "--plugin-dir",
         join(BENCH, "plugin"),
         "--json",
+        ...(precompile ? ["--precompile"] : []),
     ];
     const r = await run(
         join(ROOT, "node_modules", ".bin", "tsx"),
@@ -1092,7 +1094,15 @@ async function main() {
         writeFileSync(
             resultsFile,
             JSON.stringify(
-                { opts: o, samples, floors, fixed, profiles, defaults: fleet.defaults, entries: ENTRIES },
+                {
+                    opts: { ...o, provider: process.env.KH_BENCH_PROVIDER ? "sea" : "tsc" },
+                    samples,
+                    floors,
+                    fixed,
+                    profiles,
+                    defaults: fleet.defaults,
+                    entries: ENTRIES,
+                },
                 null,
                 1,
             ),
@@ -1266,13 +1276,13 @@ async function main() {
         if (oursT && o.slices > 1 && n >= o.slices) {
             // Both layouts created once (checked, not timed), then their no-op runs alternate.
             for (const k of [1, o.slices]) {
-                const s = await fleetStacks(cliDir, oursT.hosts, keyFile, k, "setup");
+                const s = await fleetStacks(cliDir, oursT.hosts, keyFile, k, "setup", o.program === "js");
                 if (!s.ok) throw new Error(`examples/fleet setup with ${k} stack(s) failed: ${s.detail}`);
             }
             for (let r = 0; r < o.reps; r++) {
-                await measure(oursT, "onestack", r, () => fleetStacks(cliDir, oursT.hosts, keyFile, 1, "noop"));
+                await measure(oursT, "onestack", r, () => fleetStacks(cliDir, oursT.hosts, keyFile, 1, "noop", o.program === "js"));
                 await measure(oursT, "manystacks", r, () =>
-                    fleetStacks(cliDir, oursT.hosts, keyFile, o.slices, "noop"),
+                    fleetStacks(cliDir, oursT.hosts, keyFile, o.slices, "noop", o.program === "js"),
                 );
             }
         }

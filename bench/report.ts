@@ -44,6 +44,19 @@ interface Results {
 }
 
 const res = JSON.parse(readFileSync(join(OUT, "results.json"), "utf8")) as Results;
+// --also FILE (repeatable): other runs' results.json merged in (e.g. N = 200 with Ansible and N = 500
+// without, run one after the other). Each configuration's figures stay those of its own run.
+for (let i = 0; i < process.argv.length; i++) {
+    if (process.argv[i] !== "--also") continue;
+    const o = JSON.parse(readFileSync(process.argv[i + 1], "utf8")) as Results & { profiles?: unknown[] };
+    const r = res as Results & { profiles?: unknown[] };
+    r.samples.push(...o.samples);
+    r.floors.push(...o.floors);
+    r.fixed.push(...o.fixed);
+    r.profiles = [...(r.profiles ?? []), ...(o.profiles ?? [])];
+    r.opts.hosts = [...new Set([...r.opts.hosts, ...o.opts.hosts])];
+    r.opts.tools = [...new Set([...r.opts.tools, ...o.opts.tools])];
+}
 const writeResultsMd = !process.argv.includes("--no-results-md");
 
 const median = (xs: number[]) => {
