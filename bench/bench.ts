@@ -28,7 +28,6 @@ import {
     readSync,
     rmSync,
     statSync,
-    symlinkSync,
     writeFileSync,
 } from "fs";
 import { loadavg } from "os";
@@ -179,8 +178,9 @@ function log(msg: string) {
 }
 
 function sh(script: string, what: string): string {
-    const r = spawnSync("bash", ["-c", script], { encoding: "utf8", maxBuffer: 64 << 20 });
-    if (r.status !== 0) throw new Error(`${what} failed (${r.status}): ${r.stderr}`);
+    // On stdin: at N = 200 a script for every host is longer than one argument may be (128 KiB).
+    const r = spawnSync("bash", ["-s"], { input: script, encoding: "utf8", maxBuffer: 64 << 20 });
+    if (r.status !== 0) throw new Error(`${what} failed (${r.status}): ${r.stderr}${r.error ?? ""}`);
     return r.stdout;
 }
 
@@ -475,6 +475,7 @@ class Ours implements Tool {
                   .split("\n")
                   .filter(Boolean)
                   .map((l) => JSON.parse(l) as { t: number; pid: number; host: string; op: string })
+                  .filter((l) => l.host !== "-") // the engine's Cancel, traced too: not a remote command
             : [];
         const perHost: Record<string, number> = {};
         for (const h of this.hosts) perHost[`127.0.0.1:${h.port + PROXY_OFFSET}`] = 0;
@@ -1095,7 +1096,8 @@ async function main() {
             resultsFile,
             JSON.stringify(
                 {
-                    opts: { ...o, provider: process.env.KH_BENCH_PROVIDER ? "sea" : "tsc" },
+                    // cancelUntraced: remote-command times exclude the engine's Cancel (traced as host "-").
+                    opts: { ...o, provider: process.env.KH_BENCH_PROVIDER ? "sea" : "tsc", cancelUntraced: true },
                     samples,
                     floors,
                     fixed,
@@ -1136,8 +1138,13 @@ async function main() {
             `cd ${ROOT} && npx tsc --outDir ${js} --rootDir ${ROOT} --module commonjs --target ES2020 --moduleResolution node --esModuleInterop --skipLibCheck --strict bench/program/index.ts`,
             "compiling the bench program",
         );
-        // index.js requires ../../sdk/nodejs/bin, as index.ts does: the SDK where the program expects it.
-        symlinkSync(join(ROOT, "sdk"), join(js, "sdk"));
+        // index.js requires what index.ts imports, relative to bench/program: made absolute for its new place.
+        const file = join(jsMain, "index.js");
+        const src = readFileSync(file, "utf8").replace(
+            /require\("([^"]+)"\)/g,
+            (_m, spec: string) => `require(${JSON.stringify(require.resolve(spec, { paths: [join(BENCH, "program")] }))})`,
+        );
+        writeFileSync(file, src);
     }
     const newOurs = () => {
         const t = new Ours(cliDir, keyFile, o.program === "js" ? jsMain : undefined, "pulumi");

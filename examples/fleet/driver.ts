@@ -17,7 +17,7 @@
 //
 // `up` is the Automation API's up: the update without a separate preview (`pulumi up --yes
 // --skip-preview`); run `preview` first to see the plan. Exit status 1 if any slice failed.
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, appendFileSync } from "fs";
+import { mkdirSync, readFileSync, writeFileSync, appendFileSync } from "fs";
 import { dirname, join, resolve } from "path";
 import { performance } from "perf_hooks";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
@@ -110,25 +110,24 @@ function loadInventory(path: string): Inventory {
 }
 
 /**
- * index.ts compiled once to STATE/program (TypeScript's transpiler, no type check: the source is the
- * repository's), laid out as in the repository so its imports resolve: `../../sdk` and node_modules are
- * links to the repository's. Returns the folder to give as `main` with `typescript: false`.
+ * index.ts compiled once to STATE/program/index.js (TypeScript's transpiler, no type check: the source
+ * is the repository's), its imports resolved from this folder, as index.ts's are. Returns the folder
+ * to give as `main` with `typescript: false`.
  */
 function precompile(stateDir: string): string {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ts = require("typescript") as typeof import("typescript");
-    const root = resolve(PROGRAM_DIR, "../..");
     const out = join(stateDir, "program");
-    rmSync(out, { recursive: true, force: true });
-    const main = join(out, "examples", "fleet");
-    mkdirSync(main, { recursive: true });
+    mkdirSync(out, { recursive: true });
     const js = ts.transpileModule(readFileSync(join(PROGRAM_DIR, "index.ts"), "utf8"), {
         compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true },
     });
-    writeFileSync(join(main, "index.js"), js.outputText);
-    symlinkSync(join(root, "sdk"), join(out, "sdk"));
-    symlinkSync(join(root, "node_modules"), join(out, "node_modules"));
-    return main;
+    const resolved = js.outputText.replace(
+        /require\("([^"]+)"\)/g,
+        (_m, spec: string) => `require(${JSON.stringify(require.resolve(spec, { paths: [PROGRAM_DIR] }))})`,
+    );
+    writeFileSync(join(out, "index.js"), resolved);
+    return out;
 }
 
 /** The project every slice's stack runs: this folder's program, the given plugin, state in stateDir. */

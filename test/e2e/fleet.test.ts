@@ -123,7 +123,7 @@ test("preview, up and a second up over two slices, one stack each, one summary",
     const again = driver(["up", "--precompile"]);
     expect(again.code).toBe(0);
     expect(readFileSync(join(dir, "state", "project", "Pulumi.yaml"), "utf8")).toContain("typescript: false");
-    expect(existsSync(join(dir, "state", "program", "examples", "fleet", "index.js"))).toBe(true);
+    expect(existsSync(join(dir, "state", "program", "index.js"))).toBe(true);
     const lines = again.stdout.trim().split("\n");
     expect(lines[0]).toMatch(/^slice\s+hosts\s+result\s+resources\s+seconds/);
     expect(lines.filter((l) => /^rack-[ab]\s+2\s+ok\s+3 same\s/.test(l))).toHaveLength(2);
