@@ -453,7 +453,7 @@ export class SshPool {
         } finally {
             e.users--;
             e.lastUsed = Date.now();
-            if (e.users === 0 && e.holdsSlot) {
+            if (e.users === 0 && e.ready && e.holdsSlot) {
                 // Another host waits for a slot: this one's is worth more there than kept for reuse.
                 if (this.slotWaiters.length > 0) this.retire(e);
                 else {
