@@ -105,6 +105,8 @@ interface Opts {
     slices: number;
     /** Run the engine-knob variants of the no-op. */
     knobs: boolean;
+    /** The stacks' program: tsc output run with `typescript: false` (js), or index.ts through ts-node (ts). */
+    program: "js" | "ts";
 }
 
 function parseArgs(argv: string[]): Opts {
@@ -118,6 +120,7 @@ function parseArgs(argv: string[]): Opts {
         ansibleMaxN: Infinity,
         slices: 0,
         knobs: false,
+        program: "js",
     };
     for (let i = 0; i < argv.length; i++) {
         const v = argv[i + 1];
@@ -157,6 +160,11 @@ function parseArgs(argv: string[]): Opts {
             case "--knobs":
                 o.knobs = true;
                 break;
+            case "--program":
+                if (v !== "js" && v !== "ts") throw new Error("--program is js or ts");
+                o.program = v;
+                i++;
+                break;
             default:
                 throw new Error(`unknown option ${argv[i]}`);
         }
@@ -170,8 +178,9 @@ function log(msg: string) {
 }
 
 function sh(script: string, what: string): string {
-    const r = spawnSync("bash", ["-c", script], { encoding: "utf8", maxBuffer: 64 << 20 });
-    if (r.status !== 0) throw new Error(`${what} failed (${r.status}): ${r.stderr}`);
+    // On stdin: at N = 200 a script for every host is longer than one argument may be (128 KiB).
+    const r = spawnSync("bash", ["-s"], { input: script, encoding: "utf8", maxBuffer: 64 << 20 });
+    if (r.status !== 0) throw new Error(`${what} failed (${r.status}): ${r.stderr}${r.error ?? ""}`);
     return r.stdout;
 }
 
@@ -338,7 +347,14 @@ function run(
 let logSeq = 0;
 const logPath = (what: string) => join(OUT, "logs", `${String(++logSeq).padStart(4, "0")}-${what}.log`);
 
-type Knob = "skip-checkpoints" | "parallel-default" | "skip-checkpoints+preview";
+type Knob =
+    | "skip-checkpoints"
+    | "parallel-default"
+    | "skip-checkpoints+preview"
+    | "ts-program"
+    | "ts-program+preview"
+    | "js-program"
+    | "js-program+preview";
 type ProfileKind = "noop" | "noop-up" | "plan" | "preview";
 
 // --- ours: the real Pulumi CLI, local file backend, one Sysctl per host -------------------------
@@ -354,9 +370,10 @@ class Ours implements Tool {
     constructor(
         cliDir: string,
         private keyFile: string,
-        precompiled?: string,
+        private precompiled?: string,
+        name = precompiled ? "pulumi-js" : "pulumi",
     ) {
-        this.dir = join(OUT, precompiled ? "pulumi-js" : "pulumi");
+        this.dir = join(OUT, name);
         this.env = {
             ...process.env,
             PATH: `${cliDir}:${process.env.PATH}`,
@@ -370,6 +387,11 @@ class Ours implements Tool {
         rmSync(this.dir, { recursive: true, force: true });
         mkdirSync(join(this.dir, "backend"), { recursive: true });
         mkdirSync(join(this.dir, "home"), { recursive: true });
+        this.writeProject(precompiled);
+    }
+
+    /** Pulumi.yaml: the program as TypeScript (ts-node) or precompiled (`typescript: false`, tsc output). */
+    writeProject(precompiled?: string) {
         // The bench plugin dir: the real provider, wrapped to report its peak memory.
         writeFileSync(
             join(this.dir, "Pulumi.yaml"),
@@ -453,6 +475,7 @@ class Ours implements Tool {
                   .split("\n")
                   .filter(Boolean)
                   .map((l) => JSON.parse(l) as { t: number; pid: number; host: string; op: string })
+                  .filter((l) => l.host !== "-") // the engine's Cancel, traced too: not a remote command
             : [];
         const perHost: Record<string, number> = {};
         for (const h of this.hosts) perHost[`127.0.0.1:${h.port + PROXY_OFFSET}`] = 0;
@@ -520,6 +543,9 @@ class Ours implements Tool {
     }
 
     /** The no-op with one of the engine's knobs (ours only, reported apart from the main table). */
+    /** The precompiled program, for the js-program knob of a run whose stacks run TypeScript. */
+    jsProgram?: string;
+
     async knob(variant: Knob): Promise<RunResult> {
         const plain = variant.endsWith("+preview");
         const args = plain ? [] : ["--skip-preview"];
@@ -527,7 +553,14 @@ class Ours implements Tool {
         if (variant.startsWith("skip-checkpoints")) env.PULUMI_SKIP_CHECKPOINTS = "true";
         // The CLI's default --parallel (8) against our 2N.
         if (!variant.startsWith("parallel-default")) args.push("--parallel", this.parallel());
-        return this.up("noop", args, env, `knob-${variant}`);
+        // The other program form than the main runs use, on the same stack and state.
+        const swap = variant.startsWith("ts-program") || variant.startsWith("js-program");
+        if (swap) this.writeProject(variant.startsWith("ts-program") ? undefined : this.jsProgram);
+        try {
+            return await this.up("noop", args, env, `knob-${variant}`);
+        } finally {
+            if (swap) this.writeProject(this.precompiled);
+        }
     }
 
     private async up(
@@ -825,6 +858,7 @@ async function fleetStacks(
     keyFile: string,
     k: number,
     phase: "setup" | "noop",
+    precompile: boolean,
 ): Promise<RunResult> {
     const n = hosts.length;
     const dir = join(OUT, "fleet", `n${n}-k${k}`);
@@ -878,6 +912,7 @@ async function fleetStacks(
         "--plugin-dir",
         join(BENCH, "plugin"),
         "--json",
+        ...(precompile ? ["--precompile"] : []),
     ];
     const r = await run(
         join(ROOT, "node_modules", ".bin", "tsx"),
@@ -1060,7 +1095,16 @@ async function main() {
         writeFileSync(
             resultsFile,
             JSON.stringify(
-                { opts: o, samples, floors, fixed, profiles, defaults: fleet.defaults, entries: ENTRIES },
+                {
+                    // cancelUntraced: remote-command times exclude the engine's Cancel (traced as host "-").
+                    opts: { ...o, provider: process.env.KH_BENCH_PROVIDER ? "sea" : "tsc", cancelUntraced: true },
+                    samples,
+                    floors,
+                    fixed,
+                    profiles,
+                    defaults: fleet.defaults,
+                    entries: ENTRIES,
+                },
                 null,
                 1,
             ),
@@ -1085,35 +1129,51 @@ async function main() {
         process.exit(143);
     });
 
-    // Fixed costs of ours that do not depend on hosts: CLI start, and a no-op `up` of a stack
-    // with no resources (CLI + language host + TypeScript program + engine + state write).
+    // The bench program precompiled by tsc, for `typescript: false` (the default, --program js).
+    const js = join(OUT, "program-js");
+    const jsMain = join(js, "bench", "program");
     if (o.tools.includes("ours")) {
-        const ours = new Ours(cliDir, keyFile);
+        rmSync(js, { recursive: true, force: true });
+        sh(
+            `cd ${ROOT} && npx tsc --outDir ${js} --rootDir ${ROOT} --module commonjs --target ES2020 --moduleResolution node --esModuleInterop --skipLibCheck --strict bench/program/index.ts`,
+            "compiling the bench program",
+        );
+        // index.js requires what index.ts imports, relative to bench/program: made absolute for its new place.
+        const file = join(jsMain, "index.js");
+        const src = readFileSync(file, "utf8").replace(
+            /require\("([^"]+)"\)/g,
+            (_m, spec: string) => `require(${JSON.stringify(require.resolve(spec, { paths: [join(BENCH, "program")] }))})`,
+        );
+        writeFileSync(file, src);
+    }
+    const newOurs = () => {
+        const t = new Ours(cliDir, keyFile, o.program === "js" ? jsMain : undefined, "pulumi");
+        t.jsProgram = jsMain;
+        return t;
+    };
+
+    // Fixed costs of ours that do not depend on hosts: CLI start, and a no-op `up` of a stack
+    // with no resources (CLI + language host + program + engine + state write), the program as
+    // TypeScript (ts-node) and precompiled.
+    if (o.tools.includes("ours")) {
+        const ours = new Ours(cliDir, keyFile, undefined, "pulumi-ts");
         for (let r = 0; r < o.reps; r++) {
             const t = performance.now();
             spawnSync("pulumi", ["version"], { env: { ...process.env, PATH: `${cliDir}:${process.env.PATH}` } });
             fixed.push({ what: "pulumi version (CLI start)", wall: (performance.now() - t) / 1000 });
         }
         await ours.prepare([]);
+        const pre = new Ours(cliDir, keyFile, jsMain);
+        await pre.prepare([]);
+        // Alternated, so the machine's changing load hits both alike.
         for (let r = 0; r < o.reps; r++) {
-            const t = performance.now();
+            let t = performance.now();
             const res = await ours.pulumi(["up", "--yes", "--skip-preview"], logPath("ours-empty-up"));
             if (res.code !== 0) throw new Error(`empty stack up failed: ${res.out}`);
             fixed.push({ what: "pulumi up, stack with no resources", wall: (performance.now() - t) / 1000 });
-        }
-        // The same with the program precompiled by tsc (`typescript: false`): the ts-node compile's share.
-        const js = join(OUT, "program-js");
-        rmSync(js, { recursive: true, force: true });
-        sh(
-            `cd ${ROOT} && npx tsc --outDir ${js} --rootDir ${ROOT} --module commonjs --target ES2020 --moduleResolution node --esModuleInterop --skipLibCheck --strict bench/program/index.ts`,
-            "compiling the bench program",
-        );
-        const pre = new Ours(cliDir, keyFile, join(js, "bench", "program"));
-        await pre.prepare([]);
-        for (let r = 0; r < o.reps; r++) {
-            const t = performance.now();
-            const res = await pre.pulumi(["up", "--yes", "--skip-preview"], logPath("ours-empty-up-js"));
-            if (res.code !== 0) throw new Error(`empty stack up (precompiled) failed: ${res.out}`);
+            t = performance.now();
+            const res2 = await pre.pulumi(["up", "--yes", "--skip-preview"], logPath("ours-empty-up-js"));
+            if (res2.code !== 0) throw new Error(`empty stack up (precompiled) failed: ${res2.out}`);
             fixed.push({
                 what: "pulumi up, stack with no resources, program precompiled",
                 wall: (performance.now() - t) / 1000,
@@ -1137,7 +1197,7 @@ async function main() {
             const hosts = fleetHosts.slice(offsets[k], offsets[k] + n);
             const tool =
                 t === "ours"
-                    ? new Ours(cliDir, keyFile)
+                    ? newOurs()
                     : t === "ansible"
                       ? new Ansible(keyFile)
                       : t === "pyinfra"
@@ -1211,7 +1271,8 @@ async function main() {
             if (ours && oursT) await measure(oursT, "noop-up", r, () => ours.noopUp());
         }
         if (ours && oursT && o.knobs) {
-            const knobs: Knob[] = ["skip-checkpoints", "parallel-default", "skip-checkpoints+preview"];
+            const other: Knob[] = o.program === "js" ? ["ts-program", "ts-program+preview"] : ["js-program", "js-program+preview"];
+            const knobs: Knob[] = ["skip-checkpoints", "parallel-default", "skip-checkpoints+preview", ...other];
             for (let r = 0; r < o.reps; r++)
                 for (const v of knobs)
                     await measure(oursT, v.endsWith("+preview") ? "noop-up" : "noop", r, () => ours.knob(v), v);
@@ -1222,13 +1283,13 @@ async function main() {
         if (oursT && o.slices > 1 && n >= o.slices) {
             // Both layouts created once (checked, not timed), then their no-op runs alternate.
             for (const k of [1, o.slices]) {
-                const s = await fleetStacks(cliDir, oursT.hosts, keyFile, k, "setup");
+                const s = await fleetStacks(cliDir, oursT.hosts, keyFile, k, "setup", o.program === "js");
                 if (!s.ok) throw new Error(`examples/fleet setup with ${k} stack(s) failed: ${s.detail}`);
             }
             for (let r = 0; r < o.reps; r++) {
-                await measure(oursT, "onestack", r, () => fleetStacks(cliDir, oursT.hosts, keyFile, 1, "noop"));
+                await measure(oursT, "onestack", r, () => fleetStacks(cliDir, oursT.hosts, keyFile, 1, "noop", o.program === "js"));
                 await measure(oursT, "manystacks", r, () =>
-                    fleetStacks(cliDir, oursT.hosts, keyFile, o.slices, "noop"),
+                    fleetStacks(cliDir, oursT.hosts, keyFile, o.slices, "noop", o.program === "js"),
                 );
             }
         }

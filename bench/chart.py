@@ -1,6 +1,7 @@
 # The benchmark chart: median wall time per tool, one panel per scenario, one group of bars per
 # fleet size and latency, with the SSH floor as a marker. Log scale: the tools differ by 10x+.
-# Also chart-vs-n.png: time against N per scenario, with the OpenSSH floor.
+# Also chart-vs-n.png: time against N per scenario, with the OpenSSH floor and the fixed cost (an
+# `up` of a stack with no resources).
 #   .venv/bin/python chart.py results.json chart.png
 import json
 import statistics
@@ -60,6 +61,12 @@ peer_of = {"noop-up": "noop", "preview": "plan", "onestack": "noop", "manystacks
 present = [s for s in phases if any(x["tool"] == "ours" and x["scenario"] == s and not x.get("variant") for x in samples)]
 
 
+fx = [f["wall"] for f in res.get("fixed", []) if f["what"] == "pulumi up, stack with no resources, program precompiled"]
+if res["opts"].get("program") == "ts" or not fx:
+    fx = [f["wall"] for f in res.get("fixed", []) if f["what"] == "pulumi up, stack with no resources"]
+fixed_up = statistics.median(fx) if fx else float("nan")
+
+
 def med(tool, scen, n):
     w = [x["wall"] for x in samples if x["tool"] == tool and x["scenario"] == scen and x["n"] == n and x["latency"] == lat and not x.get("variant")]
     return statistics.median(w) if w else float("nan")
@@ -76,6 +83,9 @@ for ax, scen in zip(axes2[0], present):
         w = [f["wall"] for f in res["floors"] if f["n"] == n and f["latency"] == lat and f["kind"] == "openssh"]
         fl.append(phases[scen] * statistics.median(w) if w else float("nan"))
     ax.plot(ns, fl, "k:", label="OpenSSH floor × phases")
+    # The fixed cost no host adds: an `up` of a stack with no resources, times the scenario's phases.
+    if fixed_up == fixed_up:
+        ax.plot(ns, [phases[scen] * fixed_up] * len(ns), color="grey", linestyle="-.", label="empty stack `up` × phases")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("hosts (N)")

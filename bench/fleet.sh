@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The simulated fleet: N hosts, each a real sshd with its own host key in its own network namespace
 # (so net.* sysctls are per host) and its own mount namespace (so /etc/sysctl.d, /run/lock,
-# /var/lib/kernelhardening, /root and /tmp are per host, although all hosts share this machine's
+# /run/kernelhardening (the host lock), /var/lib/kernelhardening, /root and /tmp are per host, although all hosts share this machine's
 # filesystem). sshd listens on the namespace's loopback only; socat bridges it through a Unix socket
 # to 127.0.0.1:<port> outside. Nothing listens on any address but loopback.
 #
@@ -31,6 +31,7 @@ down() {
   fi
   # The mountpoint we created on the real root for the per-host /var/lib/kernelhardening binds.
   if [ -f "$dir/created-var-lib" ]; then rmdir /var/lib/kernelhardening 2>/dev/null || true; fi
+  if [ -f "$dir/created-run-kh" ]; then rmdir /run/kernelhardening 2>/dev/null || true; fi
   rm -rf "$dir"
 }
 
@@ -55,12 +56,15 @@ up() {
   # sshd's privilege separation directory, and the mountpoint for per-host state dirs.
   mkdir -p /run/sshd
   if [ ! -d /var/lib/kernelhardening ]; then mkdir /var/lib/kernelhardening; touch "$dir/created-var-lib"; fi
+  # The host lock's directory (prelude.sh host_lock): per host, or all hosts' applies would queue on one lock.
+  if [ ! -d /run/kernelhardening ]; then mkdir -m 0700 /run/kernelhardening; touch "$dir/created-run-kh"; fi
   # One bench client key for every host (root login by key only).
   ssh-keygen -q -t ed25519 -N '' -C kh-bench -f "$dir/client_key"
   local json="["
   for i in $(seq 1 "$n"); do
     local h="$dir/h$i" ns="$prefix-h$i" port=$((base + i))
     mkdir -p "$h/etc-sysctl.d" "$h/run-lock" "$h/var-lib-kh" "$h/root/.ssh" "$h/tmp"
+    mkdir -m 0700 "$h/run-kh"
     chmod 700 "$h/root" "$h/root/.ssh"; chmod 1777 "$h/tmp"
     cp -a /etc/sysctl.d/. "$h/etc-sysctl.d/" # the machine's stock drop-ins, as a real host has
     cp "$dir/client_key.pub" "$h/root/.ssh/authorized_keys"
@@ -92,6 +96,7 @@ EOF
       h=$1
       mount --bind "$h/etc-sysctl.d" /etc/sysctl.d
       mount --bind "$h/run-lock" /run/lock
+      mount --bind "$h/run-kh" /run/kernelhardening
       mount --bind "$h/var-lib-kh" /var/lib/kernelhardening
       mount --bind "$h/root" /root
       mount --bind "$h/tmp" /tmp

@@ -8,7 +8,11 @@
 #   bench/run.sh --pyinfra-max-n 10   the full run without pyinfra at N = 50 (saves ~40 min here)
 #   bench/run.sh --hosts 1,10 --latency 25 --tools ours,ansible --ansible-max-n 5 --slices 2 --knobs
 #                                     Ansible only up to N = 5; examples/fleet with 2 stacks against 1;
-#                                     the engine's knobs (PULUMI_SKIP_CHECKPOINTS, default --parallel)
+#                                     the engine's knobs (PULUMI_SKIP_CHECKPOINTS, default --parallel, the
+#                                     TypeScript program through ts-node instead of the precompiled one)
+#   bench/run.sh --program ts    the stacks' program as TypeScript (ts-node) instead of tsc output
+#   bench/run.sh --provider tsc  the engine runs `node dist/provider/main.js` (tsc output) instead of the
+#                                     single executable that `npm run dist` packs (the release plugin, default)
 #
 # Needs root (network and mount namespaces). Results: bench/out/ (table, chart, raw JSON, logs)
 # and bench/RESULTS.md (full runs only).
@@ -19,7 +23,7 @@ log() { printf '\033[1m[%s]\033[0m %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 hosts=1,10,50 latency=0,25 reps=3 tools=ours,ansible,pyinfra quick=0 pyinfra_max_n=1000000 ansible_max_n=1000000
-slices=0 knobs=()
+slices=0 knobs=() program=js provider=sea
 export KH_BENCH_COMMAND="bench/run.sh${*:+ $*}" # quoted in the report
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -32,6 +36,8 @@ while [ $# -gt 0 ]; do
     --ansible-max-n) ansible_max_n=$2; shift 2 ;;
     --slices) slices=$2; shift 2 ;;
     --knobs) knobs=(--knobs); shift ;;
+    --program) program=$2; shift 2 ;;
+    --provider) provider=$2; shift 2 ;;
     *) die "unknown option $1 (see the header of $0)" ;;
   esac
 done
@@ -67,6 +73,17 @@ KH_PULUMI_DIR=$(bash "$root/scripts/build-pulumi-cli.sh")
 export KH_PULUMI_DIR
 log "building the provider (dist/)"
 (cd "$root" && npm run --silent build)
+case "$provider" in
+  sea)
+    # The release plugin users install: one executable (bundled provider, Node.js, V8 code cache).
+    log "packing the release plugin (npm run dist)"
+    release=$(cd "$root" && npm run --silent dist)
+    rm -rf "$here/out/plugin-sea"; mkdir -p "$here/out/plugin-sea"
+    tar -xzf "$release"/pulumi-resource-kernelhardening-v*-linux-amd64.tar.gz -C "$here/out/plugin-sea"
+    export KH_BENCH_PROVIDER="$here/out/plugin-sea/pulumi-resource-kernelhardening" ;;
+  tsc) unset KH_BENCH_PROVIDER ;;
+  *) die "--provider is sea or tsc" ;;
+esac
 
 # --- the fleet ---------------------------------------------------------------------------------
 # Each tool gets its own max(N) hosts (Ansible and pyinfra at most their --*-max-n), so their runs
@@ -89,7 +106,7 @@ bash "$here/fleet.sh" up "$fleet" "$max_n" "$port_base"
 # --- run and report ------------------------------------------------------------------------------
 cd "$root"
 npx tsx "$here/bench.ts" --fleet "$fleet" --hosts "$hosts" --latency "$latency" --reps "$reps" --tools "$tools" --pyinfra-max-n "$pyinfra_max_n" \
-  --ansible-max-n "$ansible_max_n" --slices "$slices" "${knobs[@]}"
+  --ansible-max-n "$ansible_max_n" --slices "$slices" --program "$program" "${knobs[@]}"
 report_args=()
 [ "$quick" = 1 ] && report_args+=(--no-results-md)
 npx tsx "$here/report.ts" "${report_args[@]}"

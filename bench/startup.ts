@@ -6,12 +6,14 @@
 //   npx tsx bench/startup.ts [--reps 10] [--entry NAME=PATH ...] [--make-bundle] [--json FILE]
 //
 // Default entries: tsc = dist/provider/main.js, and a bundle if one is found (dist-bundle/, bin/*.js).
+// An entry that is not a .js file is run as an executable: `--entry sea=DIR/pulumi-resource-kernelhardening`
+// (the single executable `npm run dist` packs; module files are not counted for it, RSS comes from /proc).
 // --make-bundle: also a measurement-only bundle of dist/provider/main.js (esbuild, the copy tsx
 // brings; minified, node_modules inlined, optional native addons left out as ssh2 allows) in
 // bench/out/bundle/, with the remote scripts and schema.json beside it.
 import { spawn } from "child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "fs";
-import { basename, join, resolve } from "path";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "fs";
+import { basename, dirname, join, resolve } from "path";
 import { performance } from "perf_hooks";
 
 const ROOT = resolve(__dirname, "..");
@@ -31,6 +33,11 @@ process.stdout.write = (chunk, ...rest) => {
 };
 `;
 
+function vmRssMB(pid: number): number {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : NaN;
+}
+
 interface Sample {
     wall: number;
     files: number;
@@ -41,8 +48,12 @@ interface Sample {
 function once(entry: string, preload: string | undefined): Promise<Sample> {
     return new Promise((res, rej) => {
         const t0 = performance.now();
-        const args = preload ? ["-r", preload, entry] : [entry];
-        const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+        // A .js entry runs under this Node.js; anything else is an executable (the single-executable plugin).
+        const js = entry.endsWith(".js");
+        const args = preload && js ? ["-r", preload, entry] : [entry];
+        const child = js
+            ? spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] })
+            : spawn(entry, [], { cwd: dirname(entry), stdio: ["ignore", "pipe", "pipe"] });
         let err = "";
         let info: Omit<Sample, "wall"> = { files: NaN, rssMB: NaN, uptime: NaN };
         child.stderr.on("data", (d: Buffer) => {
@@ -52,6 +63,8 @@ function once(entry: string, preload: string | undefined): Promise<Sample> {
         });
         child.stdout.once("data", () => {
             const wall = (performance.now() - t0) / 1000;
+            // RSS from /proc for entries the preload cannot reach (an executable ignores -r).
+            if (!js && preload) info = { ...info, rssMB: vmRssMB(child.pid!) };
             child.kill("SIGTERM");
             child.on("close", () => res({ wall, ...info }));
         });

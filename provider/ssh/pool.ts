@@ -2,8 +2,9 @@
 // the same host within one provider process, a bound on how many are open at once, and remote
 // commands bounded in time and output (one provider process serves every host of a stack: a host
 // that never answers or floods us must not stall the others or grow our memory).
-import { Client, ClientChannel, ConnectConfig } from "ssh2";
-import { appendFileSync } from "fs";
+import type { Client, ClientChannel, ConnectConfig } from "ssh2";
+import type * as ssh2 from "ssh2";
+import { appendFileSync, readFileSync } from "fs";
 import { Connection, DEFAULT_COMMAND_TIMEOUT, HopConnection, connectionSecrets, endpoint } from "./connection";
 import { HostKeyPolicy, hostKeyAlgorithms, parsePin, readKnownHosts, verifyHostKey } from "./hostkeys";
 import { Semaphore } from "./semaphore";
@@ -59,14 +60,53 @@ export class CredentialError extends HostError {
 }
 
 const MAX_CHANNELS_PER_CONNECTION = 8; // below sshd's default MaxSessions of 10
+/** An idle connection is closed after this long, or at once when another host waits for a slot. */
 const IDLE_CLOSE_MS = 30_000;
+/** Descriptors kept for everything else in the process (gRPC, files, the engine's pipes). */
+const FD_RESERVE = 256;
+/** The default cap: memory per open connection (ssh2 buffers, about 0.3 MB) bounds it well below 1 GB. */
+const DEFAULT_MAX_CONNECTIONS = 256;
+
+/** The soft RLIMIT_NOFILE of this process (Linux /proc; elsewhere the common default of 1024). */
+export function openFileLimit(limits = "/proc/self/limits"): number {
+    try {
+        const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync(limits, "utf8"));
+        if (m) return m[1] === "unlimited" ? Number.MAX_SAFE_INTEGER : Number(m[1]);
+    } catch {
+        /* not Linux */
+    }
+    return 1024;
+}
+
+/**
+ * How many SSH connections one provider process keeps open at once. KH_SSH_MAX_CONNECTIONS sets it;
+ * otherwise DEFAULT_MAX_CONNECTIONS, lowered so that two descriptors per connection (a jump host's
+ * and the target's) fit the open-file limit. Above the cap, hosts wait for a slot, and the least
+ * recently used idle connection gives its slot up at once: the cap bounds memory, never stalls a fleet.
+ */
+export function maxConnectionsFor(env: string | undefined, fdLimit: number): number {
+    const fit = Math.max(1, Math.floor((fdLimit - FD_RESERVE) / 2));
+    if (env !== undefined && env.trim() !== "") {
+        const n = Number(env);
+        if (!Number.isInteger(n) || n < 1)
+            throw new Error(`KH_SSH_MAX_CONNECTIONS must be a positive integer, got ${JSON.stringify(env)}`);
+        return Math.min(n, fit);
+    }
+    return Math.max(1, Math.min(DEFAULT_MAX_CONNECTIONS, fit));
+}
 
 interface Entry {
     key: string;
     client: Promise<Client>;
+    /** Set once the dial succeeded. */
+    ready?: Client;
     channels: Semaphore;
-    busy: number;
+    /** Callers that have this entry and have not finished (waiting for the dial or a channel, or running). */
+    users: number;
+    lastUsed: number;
     idleTimer?: NodeJS.Timeout;
+    /** Holds one of the pool's connection slots until retired. */
+    holdsSlot: boolean;
 }
 
 function hostKeyPolicy(c: HopConnection): HostKeyPolicy {
@@ -129,10 +169,19 @@ function describeDialError(err: Error & { code?: string; level?: string }, where
     return new HostError(`${where}: ${msg}`, true);
 }
 
+// ssh2 is loaded at the first dial, not at start-up: loading it is a good share of a provider process's
+// start-up, and the engine starts a second provider process per phase that only checks and diffs.
+let ssh2Module: typeof ssh2 | undefined;
+function newClient(): Client {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    ssh2Module ??= require("ssh2") as typeof ssh2;
+    return new ssh2Module.Client();
+}
+
 function dialOnce(c: HopConnection, sock?: NodeJS.ReadableStream): Promise<Client> {
     const where = endpoint(c);
     return new Promise((resolve, reject) => {
-        const client = new Client();
+        const client = newClient();
         let hostKeyError: string | undefined;
         let settled = false;
         const done = (err?: HostError) => {
@@ -224,11 +273,21 @@ function trace(where: string, label: string) {
 
 export class SshPool {
     private entries = new Map<string, Entry>();
-    private connections: Semaphore;
+    private readonly maxConnections: number;
+    private slotsUsed = 0;
+    private slotWaiters: Array<() => void> = [];
     private cancelled = false;
 
-    constructor(maxConnections = 64) {
-        this.connections = new Semaphore(maxConnections);
+    constructor(
+        maxConnections = maxConnectionsFor(process.env.KH_SSH_MAX_CONNECTIONS, openFileLimit()),
+        private readonly idleCloseMs = IDLE_CLOSE_MS,
+    ) {
+        this.maxConnections = maxConnections;
+    }
+
+    /** Connections open or being dialled, and hosts waiting for a slot (tests and traces). */
+    stats(): { open: number; waiting: number; max: number } {
+        return { open: this.slotsUsed, waiting: this.slotWaiters.length, max: this.maxConnections };
     }
 
     /**
@@ -256,8 +315,44 @@ export class SshPool {
         ]);
     }
 
+    private acquireSlot(): Promise<void> {
+        if (this.slotsUsed < this.maxConnections) {
+            this.slotsUsed++;
+            return Promise.resolve();
+        }
+        const p = new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+        this.evictIdle();
+        return p;
+    }
+
+    /** A slot freed goes straight to the next waiting host (slotsUsed unchanged), else back to the pool. */
+    private releaseSlot(): void {
+        const next = this.slotWaiters.shift();
+        if (next) next();
+        else this.slotsUsed--;
+    }
+
+    /** Someone waits for a slot: close the least recently used idle connection, if there is one. */
+    private evictIdle(): void {
+        let lru: Entry | undefined;
+        for (const e of this.entries.values())
+            if (e.ready && e.users === 0 && e.holdsSlot && (!lru || e.lastUsed < lru.lastUsed)) lru = e;
+        if (lru) this.retire(lru);
+    }
+
+    /** Forgets an entry, closes its connection and gives its slot up (once, whatever closes it first). */
+    private retire(e: Entry): void {
+        if (this.entries.get(e.key) === e) this.entries.delete(e.key);
+        if (e.idleTimer) clearTimeout(e.idleTimer);
+        e.ready?.end();
+        if (e.holdsSlot) {
+            e.holdsSlot = false;
+            this.releaseSlot();
+        }
+    }
+
     private async open(c: Connection): Promise<Client> {
-        await this.connections.acquire();
+        await this.acquireSlot();
         const cancelled = () => this.cancelled;
         let jump: Client | undefined;
         try {
@@ -269,7 +364,7 @@ export class SshPool {
             return client;
         } catch (err) {
             jump?.end(); // the jump host connected but the target did not: close it too
-            this.connections.release();
+            this.releaseSlot();
             throw err;
         }
     }
@@ -282,15 +377,20 @@ export class SshPool {
                 key,
                 client: this.open(c),
                 channels: new Semaphore(MAX_CHANNELS_PER_CONNECTION),
-                busy: 0,
+                users: 0,
+                lastUsed: Date.now(),
+                holdsSlot: true,
             };
             created.client.then(
-                (client) =>
-                    client.on("close", () => {
-                        if (this.entries.get(key) === created) this.entries.delete(key);
-                        this.connections.release();
-                    }),
-                () => this.entries.delete(key),
+                (client) => {
+                    created.ready = client;
+                    client.on("close", () => this.retire(created));
+                },
+                () => {
+                    // The dial failed: open() never got a slot or gave it back; the next call dials afresh.
+                    created.holdsSlot = false;
+                    if (this.entries.get(key) === created) this.entries.delete(key);
+                },
             );
             this.entries.set(key, created);
             e = created;
@@ -300,10 +400,8 @@ export class SshPool {
 
     /** Drops a connection now (a host that floods us or ignores a channel close). */
     private drop(c: Connection, client: Client): void {
-        const key = this.keyOf(c);
-        const e = this.entries.get(key);
-        const forget = (x: Client) => x === client && this.entries.get(key) === e && this.entries.delete(key);
-        if (e) e.client.then(forget, () => undefined);
+        const e = this.entries.get(this.keyOf(c));
+        if (e?.ready === client) this.retire(e);
         client.end();
         setTimeout(() => client.destroy(), CLOSE_GRACE_MS).unref();
     }
@@ -332,26 +430,36 @@ export class SshPool {
         const where = endpoint(c);
         const label = opts.label ?? "exec";
         const e = this.entry(c);
-        const client = await e.client;
-        await e.channels.acquire();
-        e.busy++;
+        e.users++; // from here on not idle: never evicted while it waits for its dial or a channel
         if (e.idleTimer) clearTimeout(e.idleTimer);
         try {
-            if (this.cancelled) throw new CancelledError(where);
-            trace(where, label);
-            return await new Promise<ExecResult>((resolve, reject) => {
-                client.exec(command, (err: Error | undefined, stream: ClientChannel) => {
-                    if (err)
-                        return reject(new HostError(`${where}: cannot start a remote command: ${err.message}`, true));
-                    this.collect(c, client, stream, opts, label).then(resolve, reject);
+            const client = await e.client;
+            await e.channels.acquire();
+            try {
+                if (this.cancelled) throw new CancelledError(where);
+                trace(where, label);
+                return await new Promise<ExecResult>((resolve, reject) => {
+                    client.exec(command, (err: Error | undefined, stream: ClientChannel) => {
+                        if (err)
+                            return reject(
+                                new HostError(`${where}: cannot start a remote command: ${err.message}`, true),
+                            );
+                        this.collect(c, client, stream, opts, label).then(resolve, reject);
+                    });
                 });
-            });
+            } finally {
+                e.channels.release();
+            }
         } finally {
-            e.busy--;
-            e.channels.release();
-            if (e.busy === 0) {
-                e.idleTimer = setTimeout(() => client.end(), IDLE_CLOSE_MS);
-                e.idleTimer.unref();
+            e.users--;
+            e.lastUsed = Date.now();
+            if (e.users === 0 && e.ready && e.holdsSlot) {
+                // Another host waits for a slot: this one's is worth more there than kept for reuse.
+                if (this.slotWaiters.length > 0) this.retire(e);
+                else {
+                    e.idleTimer = setTimeout(() => this.retire(e), this.idleCloseMs);
+                    e.idleTimer.unref();
+                }
             }
         }
     }
@@ -451,21 +559,20 @@ export class SshPool {
     /** Drops the shared connection to this host (a reboot kills it), so the next exec dials afresh. */
     forget(c: Connection): void {
         const e = this.entries.get(this.keyOf(c));
-        if (!e) return;
-        this.entries.delete(e.key);
+        if (e) this.forgetEntry(e);
+    }
+
+    private forgetEntry(e: Entry): void {
+        if (this.entries.get(e.key) === e) this.entries.delete(e.key);
+        if (e.idleTimer) clearTimeout(e.idleTimer);
         e.client.then(
-            (client) => client.end(),
+            () => this.retire(e),
             () => undefined,
         );
     }
 
     closeAll(): void {
-        for (const e of this.entries.values())
-            e.client.then(
-                (c) => c.end(),
-                () => undefined,
-            );
-        this.entries.clear();
+        for (const e of [...this.entries.values()]) this.forgetEntry(e);
     }
 }
 

@@ -116,11 +116,14 @@ test("preview, up and a second up over two slices, one stack each, one summary",
         expect(readFileSync(dropIn(h), "utf8")).toContain("net.ipv4.tcp_fin_timeout = 15");
     }
 
-    // Nothing to change: every resource the same, no file rewritten, one remote command (the read) per host.
+    // Nothing to change: every resource the same, no file rewritten, one remote command (the read) per host;
+    // the same program precompiled once to JavaScript (--precompile) gives the same answer.
     const mtimes = hosts.map((h) => statSync(dropIn(h)).mtimeMs);
     const before = hosts.map((h) => commands(sshdLog(h)));
-    const again = driver(["up"]);
+    const again = driver(["up", "--precompile"]);
     expect(again.code).toBe(0);
+    expect(readFileSync(join(dir, "state", "project", "Pulumi.yaml"), "utf8")).toContain("typescript: false");
+    expect(existsSync(join(dir, "state", "program", "index.js"))).toBe(true);
     const lines = again.stdout.trim().split("\n");
     expect(lines[0]).toMatch(/^slice\s+hosts\s+result\s+resources\s+seconds/);
     expect(lines.filter((l) => /^rack-[ab]\s+2\s+ok\s+3 same\s/.test(l))).toHaveLength(2);
