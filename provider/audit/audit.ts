@@ -15,7 +15,7 @@ import {
     versionAtLeast,
 } from "./engine";
 import { HostFacts } from "./facts";
-import { CMDLINE_NOTES, CMDLINE_ROWS } from "./rules/cmdline";
+import { CMDLINE_NOTES, CMDLINE_ROWS, cmdlineFix } from "./rules/cmdline";
 import { KCONFIG_ROWS, NOTES, POST_OPTIONS } from "./rules/kconfig";
 import { RUNTIME_RULES } from "./rules/runtime";
 import { meetsRule, SYSCTL_RULES, SysctlRule } from "./rules/sysctl";
@@ -51,7 +51,6 @@ function firstName(test: string): string {
 }
 
 const rebuild = (what: string) => `needs a kernel built with ${what}`;
-const bootLoader = (what: string) => `kernel command line: ${what} (your boot loader config)`;
 
 /** A table row with its defaults filled in: id, words, severity, fix. */
 function complete(category: Category, row: Row): Rule {
@@ -72,7 +71,7 @@ function complete(category: Category, row: Row): Rule {
         why: row.why ?? notes[name] ?? GROUP_WHY[row.group],
         fix:
             row.fix ??
-            (category === "kconfig" ? rebuild(expected.replace(/ is not set/g, " not set")) : bootLoader(expected)),
+            (category === "kconfig" ? rebuild(expected.replace(/ is not set/g, " not set")) : cmdlineFix(row.test, expected)),
     };
 }
 

@@ -43,6 +43,9 @@ test("with the one-way opt-in and no reboot: unsigned modules are refused right 
     expect(up.code).toBe(0);
     expect(up.output).toMatch(/\+ 2 created/);
 
+    // Raised at run time, not booted: the running kernel's command line never had it.
+    expect(await sh(vm, "cat /sys/module/module/parameters/sig_enforce")).toBe("Y\n");
+    expect(await sh(vm, "cat /proc/cmdline")).not.toMatch(/sig_enforce/);
     const refused = await sshExec(vm, `insmod ${unsigned}`);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/Key was rejected by service/);

@@ -3,6 +3,7 @@ import { HostFacts, parseKconfig } from "../../provider/audit/facts";
 import { parseCmdline } from "../../provider/audit/cmdline";
 import { parseLockdown } from "../../provider/audit/lockdown";
 import { AUDIT_SYSCTL_KEYS } from "../../provider/audit/rules/sysctl";
+import { COSTLY_BOOT, STRICT_BOOT } from "../../provider/resources/kernelcmdline/profile";
 
 // The post's stock Debian 12 cloud kernel (6.1.0-18-cloud-amd64), as its grep output shows it.
 const DEBIAN_KCONFIG = `
@@ -192,6 +193,20 @@ describe("audit: the post's Debian 12 cloud kernel", () => {
         expect(byId(fs, "sysctl.kernel.kptr_restrict")).toMatchObject({ observed: "0", expected: "2 or more", severity: "high", fix: 'Sysctl entries["kernel.kptr_restrict"] = "2"' });
         expect(byId(fs, "sysctl.kernel.kexec_load_disabled").fix).toContain("allowOneWayKeys");
         expect(byId(fs, "kconfig.KEXEC").fix).toBe("needs a kernel built with CONFIG_KEXEC not set");
+    });
+
+    it("names KernelCmdline as the fix of a command-line finding, and what to remove when a parameter must go", () => {
+        expect(byId(fs, "cmdline.module.sig_enforce").fix).toBe('KernelCmdline parameters["module.sig_enforce"] = "1"');
+        expect(byId(fs, "cmdline.slab_nomerge").fix).toBe('KernelCmdline parameters["slab_nomerge"] = ""');
+        expect(byId(fs, "cmdline.efi").fix).toBe('KernelCmdline parameters["efi"] = "disable_early_pci_dma"');
+        expect(byId(fs, "cmdline.lockdown").fix).toMatch(/Lockdown resource/);
+        expect(byId(fs, "cmdline.nokaslr").fix).toMatch(/\(remove nokaslr from the boot configuration that sets it\)$/);
+        expect(byId(fs, "cmdline.spectre_v2").fix).toMatch(/remove spectre_v2=off /);
+        expect(byId(fs, "cmdline.mitigations_off").fix).toMatch(/remove mitigations=off /);
+        // Every boot parameter of the strict profile has its finding's fix in KernelCmdline.
+        for (const k of Object.keys({ ...STRICT_BOOT, ...COSTLY_BOOT })) {
+            expect(byId(fs, `cmdline.${k}`).fix).toMatch(new RegExp(`^KernelCmdline parameters\\["${k}"\\] = "[^"]*"$`));
+        }
     });
 
     // Was "unknown": 6.1 has TIOCSTI and io_uring built in with no switch, so nothing turns them off.

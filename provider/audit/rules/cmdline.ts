@@ -1,6 +1,8 @@
 // Command-line rules: boot parameters, most of them judged with the kconfig default they override.
 // Coverage: every command-line check KHC makes on x86_64 and arm64, as our own rows, plus ours.
-// Only lockdown= is persisted by our Lockdown resource; the rest go in the boot loader's config.
+// Their fix is a KernelCmdline parameter (lockdown= is the Lockdown resource's); a parameter that must
+// be absent is removed from the boot configuration that sets it, which KernelCmdline does not own.
+import { atoms, Cond, parseCond } from "../engine";
 import { Rule, Severity } from "./types";
 
 type Row = Omit<Rule, "category" | "why" | "severity"> & { why?: string; severity?: Severity };
@@ -142,3 +144,17 @@ export const CMDLINE_NOTES: Record<string, string> = {
     "proc_mem.force_override": "Writes to /proc/PID/mem cannot override page protections.",
     spectre_v2: "A per-bug switch that must not be off.",
 };
+
+/** The remediation of a command-line rule: the KernelCmdline parameter its first alternative asks for. */
+export function cmdlineFix(test: string, expected: string): string {
+    let c: Cond = parseCond(test);
+    while ("any" in c || "all" in c) c = "any" in c ? c.any[0] : c.all[0];
+    const a = "not" in c ? undefined : c;
+    if (a?.kind === "C" && (a.op === "=" || a.op === "~" || a.op === "?")) {
+        return `KernelCmdline parameters[${JSON.stringify(a.name)}] = ${JSON.stringify(a.op === "?" ? "" : a.value)}`;
+    }
+    // What must go: a parameter that must be absent, not off, or not a value (-C:name=value).
+    const b = atoms(c)[0];
+    const what = b.kind === "V" ? "" : b.op === "!off" ? `${b.name}=off` : b.op === "=" ? `${b.name}=${b.value}` : b.name;
+    return `kernel command line: ${expected} (remove ${what} from the boot configuration that sets it)`;
+}
