@@ -10,8 +10,8 @@ import { BootStep, ObservedBoot } from "../../boot/model";
 import { bootRecord, bootStepRecord, emptyBoot } from "../../boot/host";
 
 const LIB = ["../../boot/boot.sh", "kcl.sh"];
-const OBSERVE_SCRIPT = () => shellScript(__dirname, ...LIB, "observe.sh");
-const APPLY_SCRIPT = () => shellScript(__dirname, ...LIB, "apply.sh");
+export const OBSERVE_SCRIPT = shellScript(__dirname, ...LIB, "observe.sh");
+export const APPLY_SCRIPT = shellScript(__dirname, ...LIB, "apply.sh");
 
 export interface ObservedKcl {
     boot: ObservedBoot;
@@ -44,13 +44,13 @@ function failure(c: Connection, what: string, res: { code: number; stderr: strin
 }
 
 export async function observeKcl(c: Connection): Promise<ObservedKcl> {
-    const res = await runScript(c, OBSERVE_SCRIPT(), "", "kernelcmdline.observe");
+    const res = await runScript(c, OBSERVE_SCRIPT, "", "kernelcmdline.observe");
     if (res.code !== 0) throw failure(c, "reading the boot configuration", res);
     return parse(parseRecords(res.stdout));
 }
 
 export async function applyKcl(c: Connection, steps: KclStep[]): Promise<ObservedKcl> {
-    const res = await runScript(c, APPLY_SCRIPT(), encodeRecords(steps.map(stepRecord)), "kernelcmdline.apply");
+    const res = await runScript(c, APPLY_SCRIPT, encodeRecords(steps.map(stepRecord)), "kernelcmdline.apply");
     const out = parseRecords(res.stdout);
     const failed = out.find((r) => r[0] === "failed");
     if (failed) {

@@ -10,7 +10,7 @@ import { HostError } from "../../ssh/pool";
 import { runScript } from "../../host/run";
 import { b64, encodeRecords, parseRecords, unb64, Record_ } from "../../host/records";
 import { shellScript } from "../../host/scripts";
-import { bootRecord, emptyBoot } from "../../boot/host";
+import { bootRecord, bootStepRecord, emptyBoot } from "../../boot/host";
 import { LOCKDOWN_DROPIN_NAME, ObservedLockdown, Step } from "./model";
 
 const LIB = ["../../boot/boot.sh", "lockdown.sh"];
@@ -62,16 +62,22 @@ function parseObserved(records: Record_[]): ObservedLockdown {
     return obs;
 }
 
+/** The boot configuration's steps are the boot-configuration module's (boot.sh's boot_step runs them). */
 function stepRecord(s: Step): Record_ {
     switch (s.op) {
         case "mount": return ["M"];
         case "raise": return ["L", b64(s.level)];
-        case "write": return ["W", s.target, b64(s.content), s.expect === undefined ? "" : s.expect === null ? "-" : b64(s.expect)];
-        case "remove": return ["R", s.target];
+        case "write":
+            if (s.target === "unit") return ["U", b64(s.content)];
+            if (s.target === "dropin") return bootStepRecord({ op: "write-dropin", name: LOCKDOWN_DROPIN_NAME, content: s.content });
+            return bootStepRecord({ op: "write-kcmdline", content: s.content, expect: s.expect ?? null });
+        case "remove":
+            return s.target === "dropin" ? bootStepRecord({ op: "remove-dropin", name: LOCKDOWN_DROPIN_NAME }) : ["R", s.target];
         case "enable": return ["E"];
         case "daemon-reload": return ["D"];
-        case "update-grub": return ["G"];
-        case "kernel-install": return ["K"];
+        case "update-grub":
+        case "kernel-install":
+            return bootStepRecord(s);
     }
 }
 
