@@ -5,12 +5,11 @@
 //   apply:   run the planned steps in order (mount securityfs, raise the level only if it is below,
 //            write or remove our files atomically, regenerate the boot configuration), then observe
 //            again so the caller verifies what is in force.
-import { Connection, endpoint } from "../../ssh/connection";
-import { HostError } from "../../ssh/pool";
+import { Connection } from "../../ssh/connection";
 import { runScript } from "../../host/run";
 import { b64, encodeRecords, parseRecords, unb64, Record_ } from "../../host/records";
 import { shellScript } from "../../host/scripts";
-import { bootRecord, bootStepRecord, emptyBoot } from "../../boot/host";
+import { applyRecords, bootRecord, bootStepRecord, emptyBoot, scriptFailure } from "../../boot/host";
 import { LOCKDOWN_DROPIN_NAME, ObservedLockdown, Step } from "./model";
 
 const LIB = ["../../boot/boot.sh", "lockdown.sh"];
@@ -81,24 +80,13 @@ function stepRecord(s: Step): Record_ {
     }
 }
 
-function failure(c: Connection, what: string, res: { code: number; stderr: string }): HostError {
-    return new HostError(`${endpoint(c)}: ${what} failed (exit ${res.code}): ${res.stderr.trim().split("\n").slice(-3).join(" ")}`);
-}
-
 export async function observeLockdown(c: Connection): Promise<ObservedLockdown> {
     const res = await runScript(c, OBSERVE_SCRIPT, "", "lockdown.observe");
-    if (res.code !== 0) throw failure(c, "reading the lockdown state", res);
+    if (res.code !== 0) throw scriptFailure(c, "reading the lockdown state", res);
     return parseObserved(parseRecords(res.stdout));
 }
 
 export async function applyLockdown(c: Connection, steps: Step[]): Promise<ObservedLockdown> {
     const res = await runScript(c, APPLY_SCRIPT, encodeRecords(steps.map(stepRecord)), "lockdown.apply");
-    const out = parseRecords(res.stdout);
-    const failed = out.find((r) => r[0] === "failed");
-    if (failed) {
-        const done = out.filter((r) => r[0] === "done").map((r) => r[1]);
-        throw new HostError(`${endpoint(c)}: ${unb64(failed[1] ?? "")}${done.length ? ` (already done: ${done.join(", ")})` : ""}`);
-    }
-    if (res.code !== 0) throw failure(c, "applying the lockdown state", res);
-    return parseObserved(out);
+    return parseObserved(applyRecords(c, "applying the lockdown state", res));
 }
