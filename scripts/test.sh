@@ -29,7 +29,8 @@ pids=(); logs=(); names=()
 background() { # NAME CMD...
   local log; log=$(mktemp)
   names+=("$1"); shift
-  "$@" >"$log" 2>&1 &
+  # Each run's wall time goes next to its log, so the summary can say which run is CI's long pole.
+  ( start=$SECONDS; rc=0; "$@" || rc=$?; echo $((SECONDS - start)) >"$log.time"; exit $rc ) >"$log" 2>&1 &
   pids+=($!); logs+=("$log")
 }
 if [ "$KH_PLATFORMS" = 1 ]; then
@@ -40,14 +41,19 @@ log "end-to-end tests, second half (in the background): faults, packaging, hosti
 background "end-to-end tests, second half" env KH_E2E_PART=b npx jest --selectProjects e2e --runInBand --forceExit
 log "end-to-end tests, first half (real VM, real Pulumi CLI; one at a time on a shared, snapshotted VM)"
 failed=()
+fg_start=$SECONDS
 KH_E2E_PART=a npx jest --selectProjects e2e --runInBand --forceExit || failed+=("end-to-end tests, first half")
+durations=("end-to-end tests, first half: $((SECONDS - fg_start)) s")
 for i in "${!pids[@]}"; do
   status=0
   wait "${pids[$i]}" || status=$?
   log "${names[$i]}: output"
-  cat "${logs[$i]}"; rm -f "${logs[$i]}"
+  cat "${logs[$i]}"
+  durations+=("${names[$i]}: $(cat "${logs[$i]}.time" 2>/dev/null || echo '?') s")
+  rm -f "${logs[$i]}" "${logs[$i]}.time"
   [ "$status" = 0 ] || failed+=("${names[$i]}")
 done
+log "wall time of each end-to-end run (they ran side by side): ${durations[*]}"
 [ ${#failed[@]} = 0 ] || die "failed: ${failed[*]}"
 leftover=$(pgrep -f 'kh-test-' || true)
 [ -z "$leftover" ] || { pgrep -af 'kh-test-' >&2; die "processes of the test run are still running"; }
