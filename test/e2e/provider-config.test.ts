@@ -106,7 +106,8 @@ test("a KernelCmdline and a HostReboot without a connection use the provider's",
     expect(up.code).toBe(0);
     expect(await sh(vm, "cat /etc/default/grub.d/90-kernelhardening-cmdline.cfg")).toContain("slab_nomerge");
     expect(await stack.outputsOf("kernelhardening:index:KernelCmdline", "cmdline")).toMatchObject({
-        connection: { host: connectionFor(vm).host },
+        // The provider's connection, recorded as the resource's own, and secret in state as it was in config.
+        connection: { plaintext: expect.stringContaining(`"host":"${connectionFor(vm).host}"`) },
         persisted: { slab_nomerge: "" },
         pendingReboot: ["slab_nomerge"],
         rebootRequired: true,
