@@ -5,7 +5,7 @@ const tsJest = ["ts-jest", { tsconfig: "tsconfig.test.json" }];
 // KH_E2E_PART=b runs the files below, KH_E2E_PART=a the others, so scripts/test.sh can run the e2e
 // suite as two halves side by side, each on a shared VM of its own (unset: all of them).
 const PART_B = ["faults", "packaging", "sudo", "hostile", "hostile-local", "readonly-proc", "foreign-files", "fleet",
-  "import", "provider-config", "modules", "cuts"];
+  "import", "provider-config", "modules", "cuts", "audit-fleet"];
 const partB = `/test/e2e/(${PART_B.join("|")})\\.test\\.ts$`;
 const part = process.env.KH_E2E_PART;
 const e2eIgnore = ["/node_modules/", "/test/e2e/platforms[^/]*\\.test\\.ts$"];

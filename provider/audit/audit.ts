@@ -130,8 +130,13 @@ export function sysctlRuleId(r: SysctlRule): string {
 function sysctlFinding(c: Ctx, r: SysctlRule): Finding {
     const fix = `Sysctl entries["${r.key}"] = "${r.profileValue ?? r.value}"${r.oneWay ? " (with allowOneWayKeys: true)" : ""}`;
     const meta: Meta = { ...r, id: sysctlRuleId(r), category: "sysctl", expected: sysctlExpected(r), fix };
+    // MAX is the build's limit: unknown (null) without a kconfig, undefined when the kconfig lacks it.
     const want =
-        r.value === "MAX" ? c.f.kconfig?.get(`CONFIG_ARCH_${r.key.split(".").pop()!.toUpperCase()}_MAX`) : r.value;
+        r.value !== "MAX"
+            ? r.value
+            : c.f.kconfig === null
+              ? null
+              : c.f.kconfig.get(`CONFIG_ARCH_${r.key.split(".").pop()!.toUpperCase()}_MAX`);
     const raw = sysctl(c, r.key);
     const alt: Tri = r.orElse ? evalCond(c, parseCond(r.orElse)) : false;
     const also: Tri = r.also ? evalCond(c, parseCond(r.also)) : true;

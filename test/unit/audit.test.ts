@@ -316,6 +316,15 @@ describe("kconfig alternatives", () => {
         expect(status(withK(line), "kconfig.RANDSTRUCT_FULL")).toBe("pass");
     });
 
+    // The old docs named "a Clang build with RANDSTRUCT_PERFORMANCE=y", which cannot exist: it needs
+    // GCC_PLUGINS. The GCC build that can have it fails, as with KHC.
+    it("fails a GCC build with only RANDSTRUCT_PERFORMANCE", () => {
+        const gcc = withK("CONFIG_CC_IS_GCC=y\nCONFIG_GCC_PLUGINS=y\nCONFIG_RANDSTRUCT_PERFORMANCE=y\n# CONFIG_RANDSTRUCT_FULL is not set");
+        const f = byId(audit(gcc), "kconfig.RANDSTRUCT_FULL");
+        expect(f.status).toBe("fail");
+        expect(f.differsFromKhc).toBeUndefined();
+    });
+
     it.each(["CONFIG_LOCK_DOWN_KERNEL_FORCE_INTEGRITY=y", "CONFIG_LOCK_DOWN_KERNEL_FORCE_CONFIDENTIALITY=y"])("%s passes the forced lockdown check", (line) => {
         const f = byId(audit(withK(line)), "kconfig.LOCK_DOWN_KERNEL_FORCE_CONFIDENTIALITY");
         expect(f.status).toBe("pass");
