@@ -9,7 +9,6 @@ import { kernelPackagePinResource } from "./resources/kernelpin/resource";
 import { kernelCmdlineResource } from "./resources/kernelcmdline/resource";
 import { hostRebootResource } from "./resources/reboot/resource";
 import { auditFunction } from "./functions/audit";
-import { withConnectionRotation } from "./framework/rotation";
 import type * as construct from "./protocol/construct";
 import type * as hardening from "./components/hardening/component";
 
@@ -41,9 +40,8 @@ export function definition(engineAddress?: string): ProviderDefinition {
             moduleBlocklistResource,
             lockdownResource,
             kernelPackagePinResource,
-            // Written before defineResource landed: the same rotation wrapper, no provider-level connection yet.
-            withConnectionRotation(kernelCmdlineResource),
-            withConnectionRotation(hostRebootResource),
+            kernelCmdlineResource,
+            hostRebootResource,
         ],
         functions: [
             auditFunction,

@@ -9,7 +9,6 @@ import { arrayOf, bool, mapOf, ResourceDef, str } from "./outputs";
 export const kernelCmdlineSchema: ResourceDef = {
     token: "kernelhardening:index:KernelCmdline",
     inputs: KernelCmdlineObject,
-    connectionFromProvider: false,
     description:
         "Kernel command-line parameters, persisted through the host's own boot configuration: a GRUB drop-in (/etc/default/grub.d/90-kernelhardening-cmdline.cfg, then update-grub) where GRUB is configured, else this resource's tokens in /etc/kernel/cmdline (kernel-install / systemd-boot; every other parameter kept, the running kernel's boot entry regenerated with the bls layout). Files are written atomically.\n\n" +
         "Parameters take effect at the next boot: the outputs say what is persisted, what the next boot's kernel will see (another setting in the boot configuration may win: overriddenBy), what is in force (/proc/cmdline), and which parameters wait for a reboot (pendingReboot, rebootRequired). A HostReboot resource can act on rebootRequired. With allowOneWay, module.sig_enforce=1 is also applied at run time.\n\n" +
@@ -47,7 +46,6 @@ export const kernelCmdlineSchema: ResourceDef = {
 export const hostRebootSchema: ResourceDef = {
     token: "kernelhardening:index:HostReboot",
     inputs: HostRebootObject,
-    connectionFromProvider: false,
     description:
         "Reboots a host when something it watches needs it: any of the rebootRequired outputs it is given is true, or its triggers change. It waits for the host to come back (the same pinned host key; a bounded wait, timeoutSeconds; an error naming host:port when it does not), then verifies that what was pending is in force (expectCmdline, expectLockdown), failing the update otherwise. It never reboots in a preview, nor when nothing needs it: a second `pulumi up` does not reboot. Rolling reboots of a fleet are Pulumi dependencies between hosts' HostReboot resources (dependsOn).",
     outputs: {

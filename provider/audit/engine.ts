@@ -11,7 +11,7 @@
 //   V>=6.6     the kernel version
 //   a | b      a & b      (a | b) & c      -a (not a)
 import { HostFacts } from "./facts";
-import { CmdValue, parseCmdline } from "./cmdline";
+import { canonicalName, parseCmdline } from "../kernel/cmdline";
 
 /** Three-valued logic: null means a fact needed to decide is unknown. */
 export type Tri = boolean | null;
@@ -20,6 +20,19 @@ export const allOf = (...xs: Tri[]): Tri => (xs.includes(false) ? false : xs.inc
 export const not = (t: Tri): Tri => (t === null ? null : !t);
 
 export type Arch = "x86_64" | "arm64";
+
+/** A parameter's value: the text after `=`, or true when given bare. */
+export type CmdValue = string | true;
+
+/**
+ * The kernel's parameters by name, `-` and `_` alike, in the kernel's grammar (kernel/cmdline.ts, the
+ * parser KernelCmdline uses too): a bare flag is true, the last occurrence wins, init's part is left out.
+ */
+export function cmdlineParams(cmdline: string): Map<string, CmdValue> {
+    const out = new Map<string, CmdValue>();
+    for (const p of parseCmdline(cmdline).params) if (p.name) out.set(canonicalName(p.name), p.value ?? true);
+    return out;
+}
 
 /** What the rules see: the facts, parsed once. */
 export interface Ctx {
@@ -30,7 +43,7 @@ export interface Ctx {
 }
 
 export function makeCtx(f: HostFacts): Ctx {
-    return { f, cmd: f.cmdline === null ? null : parseCmdline(f.cmdline), arch: archOf(f), version: versionOf(f) };
+    return { f, cmd: f.cmdline === null ? null : cmdlineParams(f.cmdline), arch: archOf(f), version: versionOf(f) };
 }
 
 /** uname -m, or the kconfig's own arch options; an unknown arch counts as x86_64 (the common case). */

@@ -1,7 +1,33 @@
 // The boot-configuration module's records: boot.sh's observe_boot output parsed into an
 // ObservedBoot, and BootSteps encoded for boot_step. Resources compose these into their own scripts.
-import { b64, Record_, unb64 } from "../host/records";
+import { Connection, endpoint } from "../ssh/connection";
+import { HostError } from "../ssh/pool";
+import { b64, parseRecords, Record_, unb64 } from "../host/records";
 import { BootStep, ObservedBoot } from "./model";
+
+type Result = { code: number; stdout: Buffer; stderr: string };
+
+/** A script that failed: `what` it was doing, its exit status and the last lines it wrote on stderr. */
+export function scriptFailure(c: Connection, what: string, res: Pick<Result, "code" | "stderr">): HostError {
+    const tail = res.stderr.trim().split("\n").slice(-3).join(" ");
+    return new HostError(`${endpoint(c)}: ${what} failed (exit ${res.code}): ${tail}`);
+}
+
+/**
+ * The records of an apply built on boot_step: a "failed" record (boot_fail) is the error, naming the
+ * steps done before it (they stay done; the next apply finds and keeps them).
+ */
+export function applyRecords(c: Connection, what: string, res: Result): Record_[] {
+    const out = parseRecords(res.stdout);
+    const failed = out.find((r) => r[0] === "failed");
+    if (failed) {
+        const done = out.filter((r) => r[0] === "done").map((r) => r[1]);
+        const already = done.length ? ` (already done: ${done.join(", ")})` : "";
+        throw new HostError(`${endpoint(c)}: ${unb64(failed[1] ?? "")}${already}`);
+    }
+    if (res.code !== 0) throw scriptFailure(c, what, res);
+    return out;
+}
 
 export function emptyBoot(): ObservedBoot {
     return {

@@ -22,8 +22,8 @@ import { connectionSecretPaths, withConnectionRotation } from "./rotation";
 /** What every resource's inputs hold once checked. */
 export interface BaseInputs {
     connection: Connection;
-    /** Let `pulumi preview` read the host to show drift (off: previews never connect). */
-    previewReadsHost: boolean;
+    /** Let `pulumi preview` read the host to show drift (off: previews never connect); absent: it reads nothing. */
+    previewReadsHost?: boolean;
 }
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
@@ -55,8 +55,10 @@ export interface ResourceDefinition<Obj extends AnyObject, In extends z.ZodType<
     update(ctx: Ctx, req: { id: string; olds: z.output<St>; news: z.output<In> }): Promise<z.input<St>>;
     /** `inputs` is undefined when the recorded inputs are no longer valid ones. */
     delete(ctx: Ctx, req: { id: string; olds: z.output<St>; inputs: z.output<In> | undefined }): Promise<void>;
-    /** Adopting what exists on a host (`pulumi import`, the `import` option): see ImportSpec. */
-    import: ImportSpec<z.output<In>, z.input<St>>;
+    /** Adopting what exists on a host (`pulumi import`, the `import` option): see ImportSpec; absent: none. */
+    import?: ImportSpec<z.output<In>, z.input<St>>;
+    /** false: `read` returns what is recorded without a host, so the engine need not refresh before an update. */
+    readsHost?: false;
 }
 
 /**
@@ -109,7 +111,7 @@ export function defineResource<Obj extends AnyObject, In extends z.ZodType<BaseI
         secretPaths: connectionSecretPaths,
         // The engine refreshes before an update, so `pulumi preview` shows drift without --refresh;
         // previewReadsHost: false keeps previews offline.
-        refreshBeforeUpdate: (outputs) => outputs.previewReadsHost !== false,
+        refreshBeforeUpdate: (outputs) => def.readsHost !== false && outputs.previewReadsHost !== false,
 
         async check(given, unknown, olds, provider = {}) {
             let news = given;
@@ -165,8 +167,10 @@ export function defineResource<Obj extends AnyObject, In extends z.ZodType<BaseI
 
         async read(ctx, { id, outputs, inputs, provider = {} }) {
             if (!Object.keys(inputs).length && !Object.keys(outputs).length) {
-                const { connection, rest } = importTarget(def.token, def.import, id, provider);
-                const found = await atHost(connection, () => def.import.read(ctx, connection, rest));
+                const spec = def.import;
+                if (!spec) throw new Error(`cannot import ${JSON.stringify(id)}: a ${tokenName(def.token)} cannot be imported`);
+                const { connection, rest } = importTarget(def.token, spec, id, provider);
+                const found = await atHost(connection, () => spec.read(ctx, connection, rest));
                 // Recorded under the id the resource gives itself (the user in an import id is no part of it).
                 return (
                     found && {
@@ -205,7 +209,7 @@ export function defineResource<Obj extends AnyObject, In extends z.ZodType<BaseI
 function importTarget(token: string, spec: ImportSpec<unknown, unknown>, id: string, provider: ProviderConfig) {
     const m = ID_HOST.exec(id);
     const rest = m && spec.rest.exec(m[4]);
-    const name = token.split(":").pop();
+    const name = tokenName(token);
     if (!m || !rest) throw new Error(`cannot import ${JSON.stringify(id)}: the id of a ${name} is ${spec.format}`);
     if (provider.connection === undefined || containsUnknown(provider.connection)) {
         throw new Error(
@@ -222,6 +226,8 @@ function importTarget(token: string, spec: ImportSpec<unknown, unknown>, id: str
     if (!r.success) throw new Error(`cannot import ${id}: ${zodFailures(r.error.issues)[0]?.reason}`);
     return { connection: r.data, rest };
 }
+
+const tokenName = (token: string) => token.split(":").pop();
 
 /** Every message about a host names it; errors from the SSH layer already do, in their own words. */
 export async function atHost<T>(c: Pick<Connection, "host" | "port">, fn: () => Promise<T>): Promise<T> {

@@ -46,7 +46,7 @@ export class HostReboot extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly cmdline: pulumi.Output<string>;
     /**
-     * How to reach the host over SSH (the same pinned host key is verified after the reboot).
+     * How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`, or the `connection` of an explicit provider); set here, it wins over it.
      */
     declare public readonly connection: pulumi.Output<outputs.Connection>;
     /**
@@ -89,14 +89,11 @@ export class HostReboot extends pulumi.CustomResource {
      * @param args The arguments to use to populate this resource's properties.
      * @param opts A bag of options that control this resource's behavior.
      */
-    constructor(name: string, args: HostRebootArgs, opts?: pulumi.CustomResourceOptions) {
+    constructor(name: string, args?: HostRebootArgs, opts?: pulumi.CustomResourceOptions) {
         let resourceInputs: pulumi.Inputs = {};
         opts = opts || {};
         if (!opts.id) {
-            if (args?.connection === undefined && !opts.urn) {
-                throw new Error("Missing required property 'connection'");
-            }
-            resourceInputs["connection"] = args ? pulumi.output(args.connection).apply(inputs.connectionArgsProvideDefaults) : undefined;
+            resourceInputs["connection"] = args ? pulumi.output(args.connection).apply(v => v === undefined ? undefined : inputs.connectionArgsProvideDefaults(v)) : undefined;
             resourceInputs["expectCmdline"] = args?.expectCmdline;
             resourceInputs["expectLockdown"] = args?.expectLockdown;
             resourceInputs["rebootRequired"] = args?.rebootRequired;
@@ -130,9 +127,9 @@ export class HostReboot extends pulumi.CustomResource {
  */
 export interface HostRebootArgs {
     /**
-     * How to reach the host over SSH (the same pinned host key is verified after the reboot).
+     * How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`, or the `connection` of an explicit provider); set here, it wins over it.
      */
-    connection: pulumi.Input<inputs.ConnectionArgs>;
+    connection?: pulumi.Input<inputs.ConnectionArgs | undefined>;
     /**
      * Kernel parameters that must be on /proc/cmdline after the reboot (typically a KernelCmdline's parameters); the update fails otherwise. An empty value is a bare flag.
      */

@@ -50,7 +50,7 @@ export class KernelCmdline extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly cmdline: pulumi.Output<string>;
     /**
-     * How to reach the host over SSH.
+     * How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`, or the `connection` of an explicit provider); set here, it wins over it.
      */
     declare public readonly connection: pulumi.Output<outputs.Connection>;
     /**
@@ -117,14 +117,11 @@ export class KernelCmdline extends pulumi.CustomResource {
         let resourceInputs: pulumi.Inputs = {};
         opts = opts || {};
         if (!opts.id) {
-            if (args?.connection === undefined && !opts.urn) {
-                throw new Error("Missing required property 'connection'");
-            }
             if (args?.parameters === undefined && !opts.urn) {
                 throw new Error("Missing required property 'parameters'");
             }
             resourceInputs["allowOneWay"] = (args?.allowOneWay) ?? false;
-            resourceInputs["connection"] = args ? pulumi.output(args.connection).apply(inputs.connectionArgsProvideDefaults) : undefined;
+            resourceInputs["connection"] = args ? pulumi.output(args.connection).apply(v => v === undefined ? undefined : inputs.connectionArgsProvideDefaults(v)) : undefined;
             resourceInputs["parameters"] = args?.parameters;
             resourceInputs["previewReadsHost"] = (args?.previewReadsHost) ?? true;
             resourceInputs["cmdline"] = undefined /*out*/;
@@ -171,9 +168,9 @@ export interface KernelCmdlineArgs {
      */
     allowOneWay?: pulumi.Input<boolean | undefined>;
     /**
-     * How to reach the host over SSH.
+     * How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`, or the `connection` of an explicit provider); set here, it wins over it.
      */
-    connection: pulumi.Input<inputs.ConnectionArgs>;
+    connection?: pulumi.Input<inputs.ConnectionArgs | undefined>;
     /**
      * The kernel parameters this resource owns, e.g. { "module.sig_enforce": "1", "slab_nomerge": "" } (an empty value is a bare flag). Values with spaces are written in the kernel's double quotes; characters the shell, GRUB or the kernel would interpret are refused.
      */

@@ -95,6 +95,28 @@ test("a resource's own connection wins over the provider's; an explicit provider
     expect((await stack.preview(["--expect-no-changes"])).code).toBe(0);
 });
 
+test("a KernelCmdline and a HostReboot without a connection use the provider's", async () => {
+    const resources: ResourceSpec[] = [
+        { type: "KernelCmdline", name: "cmdline", connection: null, args: { parameters: { slab_nomerge: "" } } },
+        // Nothing to watch yet: it only probes the host (no reboot), through the provider's connection.
+        { type: "HostReboot", name: "reboot", connection: null, args: { rebootRequired: [] } },
+    ];
+    stack = await init({ ...providerConnection(connectionFor(vm)), resources: { value: JSON.stringify(resources) } });
+    const up = await stack.up();
+    expect(up.code).toBe(0);
+    expect(await sh(vm, "cat /etc/default/grub.d/90-kernelhardening-cmdline.cfg")).toContain("slab_nomerge");
+    expect(await stack.outputsOf("kernelhardening:index:KernelCmdline", "cmdline")).toMatchObject({
+        // The provider's connection, recorded as the resource's own, and secret in state as it was in config.
+        connection: { plaintext: expect.stringContaining(`"host":"${connectionFor(vm).host}"`) },
+        persisted: { slab_nomerge: "" },
+        pendingReboot: ["slab_nomerge"],
+        rebootRequired: true,
+    });
+    const bootId = (await sh(vm, "cat /proc/sys/kernel/random/boot_id")).trim();
+    expect(await stack.outputsOf("kernelhardening:index:HostReboot", "reboot")).toMatchObject({ bootId, rebooted: false });
+    expect((await stack.preview(["--expect-no-changes"])).code).toBe(0);
+});
+
 test("no connection anywhere, or a provider connection that is not one, fails at preview naming the property", async () => {
     stack = await init({ resources: { value: JSON.stringify([sysctl({ "kernel.kptr_restrict": "2" })]) } });
     const none = await stack.preview();

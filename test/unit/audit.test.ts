@@ -1,9 +1,9 @@
 import { audit, failsAtOrAbove, Finding, summarize } from "../../provider/audit/audit";
 import { HostFacts, parseKconfig } from "../../provider/audit/facts";
-import { parseCmdline } from "../../provider/audit/cmdline";
 import { parseLockdown } from "../../provider/audit/lockdown";
 import { AUDIT_SYSCTL_KEYS } from "../../provider/audit/rules/sysctl";
 import { COSTLY_BOOT, STRICT_BOOT } from "../../provider/resources/kernelcmdline/profile";
+import { cmdlineParams } from "../../provider/audit/engine";
 
 // The post's stock Debian 12 cloud kernel (6.1.0-18-cloud-amd64), as its grep output shows it.
 const DEBIAN_KCONFIG = `
@@ -119,33 +119,38 @@ describe("parseLockdown", () => {
     );
 });
 
-describe("parseCmdline", () => {
+describe("cmdlineParams (the kernel module's grammar)", () => {
     it("splits on whitespace, keeps = in values and maps bare flags to true", () => {
-        const m = parseCmdline("BOOT_IMAGE=/vmlinuz root=UUID=ab-cd  ro\tquiet\nslab_nomerge init_on_alloc=1 empty=");
+        const m = cmdlineParams("BOOT_IMAGE=/vmlinuz root=UUID=ab-cd  ro\tquiet\nslab_nomerge init_on_alloc=1 empty=");
         expect(Object.fromEntries(m)).toEqual({ BOOT_IMAGE: "/vmlinuz", root: "UUID=ab-cd", ro: true, quiet: true, slab_nomerge: true, init_on_alloc: "1", empty: "" });
     });
 
     it("honours double quotes", () => {
-        const m = parseCmdline('dyndbg="file foo.c +p" "quoted=a b" x=1');
+        const m = cmdlineParams('dyndbg="file foo.c +p" "quoted=a b" x=1');
         expect(m.get("dyndbg")).toBe("file foo.c +p");
         expect(m.get("quoted")).toBe("a b");
         expect(m.get("x")).toBe("1");
     });
 
     it("lets the last occurrence win", () => {
-        expect(parseCmdline("init_on_alloc=1 init_on_alloc=0").get("init_on_alloc")).toBe("0");
-        expect(parseCmdline("lockdown=integrity lockdown").get("lockdown")).toBe(true);
+        expect(cmdlineParams("init_on_alloc=1 init_on_alloc=0").get("init_on_alloc")).toBe("0");
+        expect(cmdlineParams("lockdown=integrity lockdown").get("lockdown")).toBe(true);
     });
 
     it("treats - and _ in names alike and stops at a bare --", () => {
-        const m = parseCmdline("init-on-alloc=1 ro -- nokaslr single");
+        const m = cmdlineParams("init-on-alloc=1 ro -- nokaslr single");
         expect(m.get("init_on_alloc")).toBe("1");
         expect(m.has("nokaslr")).toBe(false);
         expect(m.has("single")).toBe(false);
     });
 
+    it("reads quotes as the kernel does: a quoted token and a quoted value, never a quote left in", () => {
+        expect(Object.fromEntries(cmdlineParams('"a=b c" d="e" f=g"h'))).toEqual({ a: "b c", d: "e", f: 'g"h' });
+        expect(cmdlineParams('"--" nokaslr').has("nokaslr")).toBe(false);
+    });
+
     it("returns an empty map for an empty line", () => {
-        expect(parseCmdline("  \n").size).toBe(0);
+        expect(cmdlineParams("  \n").size).toBe(0);
     });
 });
 

@@ -18,6 +18,8 @@ import { kernelPackagePinResource } from "../../provider/resources/kernelpin/res
 import { moduleBlocklistResource } from "../../provider/resources/modules/resource";
 import { sysctlResource } from "../../provider/resources/sysctl/resource";
 import { lockdownResource } from "../../provider/resources/lockdown/resource";
+import { kernelCmdlineResource } from "../../provider/resources/kernelcmdline/resource";
+import { hostRebootResource } from "../../provider/resources/reboot/resource";
 
 const conn = { host: "10.0.0.5", port: 22, user: "root", privateKey: "KEY" };
 const ctx: Ctx = { warn: () => undefined, info: () => undefined };
@@ -154,10 +156,12 @@ describe("derived for every resource", () => {
         moduleBlocklistResource,
         lockdownResource,
         kernelPackagePinResource,
+        kernelCmdlineResource,
+        hostRebootResource,
     ];
 
     test("connection credentials are secret paths, and previewReadsHost: false turns refresh-before-update off", () => {
-        for (const h of all) {
+        for (const h of all.filter((r) => r !== hostRebootResource)) {
             expect(h.secretPaths).toEqual(
                 expect.arrayContaining(["connection.password", "connection.privateKey", "connection.proxy.privateKey"]),
             );
@@ -178,6 +182,7 @@ describe("derived for every resource", () => {
                     modules: ["udf"],
                     file: "x.conf",
                     entries: { "kernel.a": "1" },
+                    parameters: { slab_nomerge: "" },
                 },
                 none,
                 {},
@@ -187,6 +192,36 @@ describe("derived for every resource", () => {
                 "connection.host",
             ]);
         }
+    });
+
+    test("HostReboot reads no host, so the engine never refreshes it before an update", async () => {
+        expect(hostRebootResource.secretPaths).toContain("connection.privateKey");
+        expect(hostRebootResource.refreshBeforeUpdate?.({})).toBe(false);
+        const outputs = { connection: conn, bootId: "b1", rebooted: true, rebootedAt: "2026-01-01T00:00:00Z", cmdline: "x" };
+        const r = await hostRebootResource.read(ctx, { id: "10.0.0.5:22:reboot", outputs, inputs: { connection: conn } });
+        expect(r?.outputs).toMatchObject({ bootId: "b1", rebooted: true, rebootedAt: "2026-01-01T00:00:00Z" });
+    });
+
+    test("a resource without an import spec says it cannot be imported, before any host is contacted", async () => {
+        await expect(
+            kernelCmdlineResource.read(ctx, { id: "10.0.0.5:22:kernel-cmdline", outputs: {}, inputs: {}, provider: { connection: conn } }),
+        ).rejects.toThrow('cannot import "10.0.0.5:22:kernel-cmdline": a KernelCmdline cannot be imported');
+    });
+
+    test("KernelCmdline: a parameter that breaks the grammar fails check naming it, while other values are unknown", async () => {
+        const r = await kernelCmdlineResource.check(
+            { connection: UNKNOWN, parameters: { "a b": "1" } },
+            new Set(["connection"]),
+            {},
+        );
+        expect(r.failures.map((f) => f.property)).toEqual(['parameters["a b"]']);
+        const d = await kernelCmdlineResource.diff(ctx, {
+            id: "i",
+            olds: { connection: conn, parameters: { x: "1" } },
+            news: { connection: UNKNOWN, parameters: { x: "1" } },
+            unknownProps: new Set(["connection"]),
+        });
+        expect(d).toEqual({ changes: [{ path: "connection", kind: "update", replace: true }], deleteBeforeReplace: true });
     });
 
     test("recorded state that does not parse is an error naming the resource, not a later wrong cast", async () => {
@@ -208,6 +243,14 @@ describe("defineResource", () => {
         .strict();
     const State = z.looseObject({ name: z.string().optional(), seen: z.number().default(0) });
     type Def = ResourceDefinition<typeof Obj, typeof Obj, typeof State>;
+    const spec: NonNullable<Def["import"]> = {
+        format: "[user@]host:port:thing/NAME",
+        rest: /^thing\/([a-z]+)$/,
+        read: async (_c, connection, [, name]) => {
+            const inputs = Obj.parse({ connection, name });
+            return { inputs, outputs: { ...inputs, seen: 0 } };
+        },
+    };
     const base: Def = {
         token: "test:index:Thing",
         inputObject: Obj,
@@ -220,14 +263,7 @@ describe("defineResource", () => {
         read: async (_c, { inputs, olds }) => ({ ...inputs, seen: olds.seen + 1 }),
         update: async (_c, { news }) => news,
         delete: async () => undefined,
-        import: {
-            format: "[user@]host:port:thing/NAME",
-            rest: /^thing\/([a-z]+)$/,
-            read: async (_c, connection, [, name]) => {
-                const inputs = Obj.parse({ connection, name });
-                return { inputs, outputs: { ...inputs, seen: 0 } };
-            },
-        },
+        import: spec,
     };
 
     test("errors name the host unless the SSH layer already did", async () => {
@@ -261,8 +297,8 @@ describe("defineResource", () => {
     });
 
     test("an id that does not parse fails showing the format, before any host is contacted", async () => {
-        const read = jest.fn(base.import.read);
-        const h = defineResource({ ...base, import: { ...base.import, read } });
+        const read = jest.fn(spec.read);
+        const h = defineResource({ ...base, import: { ...spec, read } });
         const provider = { connection: conn };
         for (const id of [
             "thing/a",

@@ -4,6 +4,8 @@ import { UNKNOWN } from "../../provider/protocol/values";
 import { ConnectionSchema } from "../../provider/ssh/connection";
 import { sysctlResource } from "../../provider/resources/sysctl/resource";
 import { lockdownResource } from "../../provider/resources/lockdown/resource";
+import { kernelCmdlineResource } from "../../provider/resources/kernelcmdline/resource";
+import { hostRebootResource } from "../../provider/resources/reboot/resource";
 
 const conn = { host: "10.0.0.5", user: "kh", privateKey: "KEY", sudo: true };
 const none = new Set<string>();
@@ -69,6 +71,20 @@ describe("a resource's connection", () => {
         expect(r.inputs.connection).toEqual(ConnectionSchema.parse({ host: "10.0.0.9", privateKey: "PKEY" }));
     });
 
+    test("KernelCmdline and HostReboot take the provider's too", async () => {
+        for (const [h, args] of [
+            [kernelCmdlineResource, { parameters: { "module.sig_enforce": "1" } }],
+            [hostRebootResource, { rebootRequired: [true] }],
+        ] as const) {
+            const r = await h.check(args, none, {}, provider);
+            expect([h.token, r.failures, r.inputs.connection]).toEqual([
+                h.token,
+                [],
+                ConnectionSchema.parse({ host: "10.0.0.9", privateKey: "PKEY" }),
+            ]);
+        }
+    });
+
     test("the resource's own wins", async () => {
         const r = await sysctlResource.check({ ...news, connection: conn }, none, {}, provider);
         expect(r.inputs.connection).toEqual(ConnectionSchema.parse(conn));
@@ -78,6 +94,8 @@ describe("a resource's connection", () => {
         for (const [h, args] of [
             [sysctlResource, news],
             [lockdownResource, { mode: "integrity" }],
+            [kernelCmdlineResource, { parameters: { "module.sig_enforce": "1" } }],
+            [hostRebootResource, { rebootRequired: [true] }],
         ] as const) {
             const r = await h.check(args, none, {}, {});
             expect(r.failures).toEqual([

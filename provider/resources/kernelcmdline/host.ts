@@ -1,17 +1,16 @@
 // KernelCmdline's two remote operations, each one SSH round trip:
 //   observe: the boot configuration (boot/boot.sh), the run-time value of what can be applied live
 //   apply:   the planned steps in order, then observe again so the caller verifies what is in force.
-import { Connection, endpoint } from "../../ssh/connection";
-import { HostError } from "../../ssh/pool";
+import { Connection } from "../../ssh/connection";
 import { runScript } from "../../host/run";
 import { encodeRecords, parseRecords, unb64, Record_ } from "../../host/records";
 import { shellScript } from "../../host/scripts";
 import { BootStep, ObservedBoot } from "../../boot/model";
-import { bootRecord, bootStepRecord, emptyBoot } from "../../boot/host";
+import { applyRecords, bootRecord, bootStepRecord, emptyBoot, scriptFailure } from "../../boot/host";
 
 const LIB = ["../../boot/boot.sh", "kcl.sh"];
-const OBSERVE_SCRIPT = () => shellScript(__dirname, ...LIB, "observe.sh");
-const APPLY_SCRIPT = () => shellScript(__dirname, ...LIB, "apply.sh");
+export const OBSERVE_SCRIPT = shellScript(__dirname, ...LIB, "observe.sh");
+export const APPLY_SCRIPT = shellScript(__dirname, ...LIB, "apply.sh");
 
 export interface ObservedKcl {
     boot: ObservedBoot;
@@ -39,25 +38,13 @@ function stepRecord(s: KclStep): Record_ {
     return s.op === "live-sig-enforce" ? ["LS"] : bootStepRecord(s);
 }
 
-function failure(c: Connection, what: string, res: { code: number; stderr: string }): HostError {
-    return new HostError(`${endpoint(c)}: ${what} failed (exit ${res.code}): ${res.stderr.trim().split("\n").slice(-3).join(" ")}`);
-}
-
 export async function observeKcl(c: Connection): Promise<ObservedKcl> {
-    const res = await runScript(c, OBSERVE_SCRIPT(), "", "kernelcmdline.observe");
-    if (res.code !== 0) throw failure(c, "reading the boot configuration", res);
+    const res = await runScript(c, OBSERVE_SCRIPT, "", "kernelcmdline.observe");
+    if (res.code !== 0) throw scriptFailure(c, "reading the boot configuration", res);
     return parse(parseRecords(res.stdout));
 }
 
 export async function applyKcl(c: Connection, steps: KclStep[]): Promise<ObservedKcl> {
-    const res = await runScript(c, APPLY_SCRIPT(), encodeRecords(steps.map(stepRecord)), "kernelcmdline.apply");
-    const out = parseRecords(res.stdout);
-    const failed = out.find((r) => r[0] === "failed");
-    if (failed) {
-        const done = out.filter((r) => r[0] === "done").map((r) => r[1]);
-        throw new HostError(`${endpoint(c)}: ${unb64(failed[1] ?? "")}${done.length ? ` (already done: ${done.join(", ")})` : ""}`);
-    }
-    if (res.code !== 0) throw failure(c, "changing the boot configuration", res);
-    return parse(out);
+    const res = await runScript(c, APPLY_SCRIPT, encodeRecords(steps.map(stepRecord)), "kernelcmdline.apply");
+    return parse(applyRecords(c, "changing the boot configuration", res));
 }
-

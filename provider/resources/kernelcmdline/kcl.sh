@@ -1,11 +1,11 @@
 # shellcheck shell=sh
 # KernelCmdline's remote half, after the prelude and boot/boot.sh.
-SIG_ENFORCE=/sys/module/module/parameters/sig_enforce
+SIG_ENFORCE="$ROOT/sys/module/module/parameters/sig_enforce"
 # kcl_observe: the boot configuration, the run-time value of what can be applied live, the boot id.
 kcl_observe() {
   observe_boot
   [ -r "$SIG_ENFORCE" ] && emit live "$(b64str module.sig_enforce)" "$(head -c 8 "$SIG_ENFORCE" | base64 -w0)"
-  emit bootid "$(head -c 64 /proc/sys/kernel/random/boot_id | base64 -w0)"
+  emit bootid "$(head -c 64 "$ROOT/proc/sys/kernel/random/boot_id" | base64 -w0)"
   return 0
 }
 # kcl_step TAG: LS raises module.sig_enforce at run time (enable-only: the kernel refuses to clear it).

@@ -53,6 +53,20 @@ export const KernelCmdlineObject = z
 export const KernelCmdlineInputsSchema = KernelCmdlineObject;
 export type KernelCmdlineInputs = z.output<typeof KernelCmdlineInputsSchema>;
 
+const StringMap = z.record(z.string(), z.string());
+
+/** What is recorded in state: the inputs echoed and the outputs (plan.ts KclState); what diff and delete read. */
+export const KernelCmdlineStateSchema = z.looseObject({
+    connection: ConnectionSchema.optional().catch(undefined),
+    parameters: StringMap.default({}),
+    persistence: z.enum(["grub", "kernel-cmdline"]).optional().catch(undefined),
+    persistedIn: z.string().optional(),
+    persistedContent: z.string().nullable().default(null),
+    persisted: StringMap.default({}),
+    live: StringMap.default({}),
+    previousValues: z.record(z.string(), z.string().nullable()).default({}),
+});
+
 /** The live-applicable parameters this input applies at run time (with allowOneWay). */
 export function liveWanted(inp: Pick<KernelCmdlineInputs, "parameters" | "allowOneWay">): string[] {
     if (!inp.allowOneWay) return [];

@@ -1,21 +1,23 @@
 # shellcheck shell=sh
 # Runs the steps in the order given, then observes. A failed step stops the apply with its reason
 # (record "failed"); steps already done stay done, and the next apply finds and keeps them.
+# Steps B* are the boot-configuration module's (boot/boot.sh boot_step); the others are Lockdown's.
 in=$(mktemp) || exit 70
 log=$(mktemp) || exit 70
 trap 'rm -f "$in" "$log"' EXIT
 read_input "$in"
 begin_apply "$in" "$log"
 fail() { boot_fail "$1"; }
-target_path() {
+unit_path() {
   case "$1" in
-    dropin) printf '%s' "$DROPIN" ;; unit) printf '%s' "$UNIT" ;; kcmdline) printf '%s' "$KCMDLINE" ;; unitlink) printf '%s' "$WANTS" ;;
+    unit) printf '%s' "$UNIT" ;; unitlink) printf '%s' "$WANTS" ;;
     *) return 1 ;;
   esac
 }
 rank() { case "$1" in none) echo 0 ;; integrity) echo 1 ;; confidentiality) echo 2 ;; *) echo -1 ;; esac; }
 current_level() { sed -n 's/.*\[\([a-z]*\)\].*/\1/p' "$SEC/lockdown" 2>/dev/null; }
-while IFS="$TAB" read -r tag a b c; do
+while IFS="$TAB" read -r tag a b; do
+  boot_step "$tag" "$a" "$b" && continue
   case "$tag" in
     M) if ! secfs_mounted; then
          mount -t securityfs securityfs "$SEC" 2>"$log" || fail "cannot mount securityfs on $SEC: $(cat "$log")"
@@ -34,24 +36,9 @@ while IFS="$TAB" read -r tag a b c; do
          fi
          emit "done" "raised $cur"
        fi ;;
-    W) p=$(target_path "$a") || fail "unknown target $a"
-       remove_stale_temps "$p"
-       if [ -f "$p" ] && [ "$(b64file "$p")" = "$b" ]; then continue; fi
-       if [ -n "$c" ]; then
-         # A file we share with the user: write only over the content the plan was made from.
-         if [ "$c" = "-" ]; then [ -e "$p" ] && fail "$p appeared since it was read; run the update again"
-         elif [ "$(b64file "$p")" != "$c" ]; then fail "$p changed since it was read; run the update again"; fi
-       fi
-       mkdir -p "$(dirname "$p")" || fail "cannot create $(dirname "$p")"
-       unb64 "$b" | atomic_write "$p" 0644 || fail "cannot write $p"
-       emit "done" "wrote $a" ;;
-    R) p=$(target_path "$a") || fail "unknown target $a"
-       remove_stale_temps "$p"
-       if [ -e "$p" ] || [ -L "$p" ]; then
-         rm -f "$p" || fail "cannot remove $p"
-         { sync "$(dirname "$p")" 2>/dev/null || sync; }
-         emit "done" "removed $a"
-       fi ;;
+    U) boot_write "$UNIT" "$a" ;;
+    R) p=$(unit_path "$a") || fail "unknown target $a"
+       boot_remove "$p" ;;
     E) if [ "$(readlink "$WANTS" 2>/dev/null)" != "$UNIT" ]; then
          mkdir -p "$(dirname "$WANTS")" || fail "cannot create $(dirname "$WANTS")"
          tmp="$(dirname "$WANTS")/.$(basename "$WANTS").kh-link"
@@ -61,8 +48,7 @@ while IFS="$TAB" read -r tag a b c; do
          emit "done" enabled
        fi ;;
     D) if [ -d /run/systemd/system ]; then systemctl daemon-reload 2>"$log" || fail "systemctl daemon-reload failed: $(tail -n 3 "$log")"; fi ;;
-    G) boot_step BG ;;
-    K) boot_step BI ;;
+    *) fail "unknown step $tag" ;;
   esac
 done < "$in"
 observe

@@ -5,12 +5,11 @@
 //   apply:   run the planned steps in order (mount securityfs, raise the level only if it is below,
 //            write or remove our files atomically, regenerate the boot configuration), then observe
 //            again so the caller verifies what is in force.
-import { Connection, endpoint } from "../../ssh/connection";
-import { HostError } from "../../ssh/pool";
+import { Connection } from "../../ssh/connection";
 import { runScript } from "../../host/run";
 import { b64, encodeRecords, parseRecords, unb64, Record_ } from "../../host/records";
 import { shellScript } from "../../host/scripts";
-import { bootRecord, emptyBoot } from "../../boot/host";
+import { applyRecords, bootRecord, bootStepRecord, emptyBoot, scriptFailure } from "../../boot/host";
 import { LOCKDOWN_DROPIN_NAME, ObservedLockdown, Step } from "./model";
 
 const LIB = ["../../boot/boot.sh", "lockdown.sh"];
@@ -62,37 +61,32 @@ function parseObserved(records: Record_[]): ObservedLockdown {
     return obs;
 }
 
+/** The boot configuration's steps are the boot-configuration module's (boot.sh's boot_step runs them). */
 function stepRecord(s: Step): Record_ {
     switch (s.op) {
         case "mount": return ["M"];
         case "raise": return ["L", b64(s.level)];
-        case "write": return ["W", s.target, b64(s.content), s.expect === undefined ? "" : s.expect === null ? "-" : b64(s.expect)];
-        case "remove": return ["R", s.target];
+        case "write":
+            if (s.target === "unit") return ["U", b64(s.content)];
+            if (s.target === "dropin") return bootStepRecord({ op: "write-dropin", name: LOCKDOWN_DROPIN_NAME, content: s.content });
+            return bootStepRecord({ op: "write-kcmdline", content: s.content, expect: s.expect ?? null });
+        case "remove":
+            return s.target === "dropin" ? bootStepRecord({ op: "remove-dropin", name: LOCKDOWN_DROPIN_NAME }) : ["R", s.target];
         case "enable": return ["E"];
         case "daemon-reload": return ["D"];
-        case "update-grub": return ["G"];
-        case "kernel-install": return ["K"];
+        case "update-grub":
+        case "kernel-install":
+            return bootStepRecord(s);
     }
-}
-
-function failure(c: Connection, what: string, res: { code: number; stderr: string }): HostError {
-    return new HostError(`${endpoint(c)}: ${what} failed (exit ${res.code}): ${res.stderr.trim().split("\n").slice(-3).join(" ")}`);
 }
 
 export async function observeLockdown(c: Connection): Promise<ObservedLockdown> {
     const res = await runScript(c, OBSERVE_SCRIPT, "", "lockdown.observe");
-    if (res.code !== 0) throw failure(c, "reading the lockdown state", res);
+    if (res.code !== 0) throw scriptFailure(c, "reading the lockdown state", res);
     return parseObserved(parseRecords(res.stdout));
 }
 
 export async function applyLockdown(c: Connection, steps: Step[]): Promise<ObservedLockdown> {
     const res = await runScript(c, APPLY_SCRIPT, encodeRecords(steps.map(stepRecord)), "lockdown.apply");
-    const out = parseRecords(res.stdout);
-    const failed = out.find((r) => r[0] === "failed");
-    if (failed) {
-        const done = out.filter((r) => r[0] === "done").map((r) => r[1]);
-        throw new HostError(`${endpoint(c)}: ${unb64(failed[1] ?? "")}${done.length ? ` (already done: ${done.join(", ")})` : ""}`);
-    }
-    if (res.code !== 0) throw failure(c, "applying the lockdown state", res);
-    return parseObserved(out);
+    return parseObserved(applyRecords(c, "applying the lockdown state", res));
 }

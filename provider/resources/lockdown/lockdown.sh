@@ -1,12 +1,10 @@
 # shellcheck shell=sh
-# Lockdown's remote half, after the prelude and boot/boot.sh (which holds the GRUB and kernel-install
-# steps every boot-configuration change shares).
+# Lockdown's remote half, after the prelude and boot/boot.sh, which holds everything about the boot
+# configuration (the GRUB drop-in, /etc/kernel/cmdline, update-grub, kernel-install) and the file
+# writes this script shares with it. What is left here: the level itself and the boot-time unit.
 SEC=/sys/kernel/security
-DROPIN=/etc/default/grub.d/90-kernelhardening-lockdown.cfg
-GRUBCFG=$BOOT_GRUB_CFG
-KCMDLINE=$BOOT_KCMDLINE
-UNIT=/etc/systemd/system/kernelhardening-lockdown.service
-WANTS=/etc/systemd/system/sysinit.target.wants/kernelhardening-lockdown.service
+UNIT="$ROOT/etc/systemd/system/kernelhardening-lockdown.service"
+WANTS="$ROOT/etc/systemd/system/sysinit.target.wants/kernelhardening-lockdown.service"
 secfs_mounted() { awk -v m="$SEC" '$2 == m { t = $3 } END { exit t != "securityfs" }' /proc/self/mounts; }
 # Prints lockdown/lsm records; run as is, or inside a private mount namespace.
 # shellcheck disable=SC2016 # expanded by the shell that runs it

@@ -82,7 +82,7 @@ export async function waitForNewBoot(c: Connection, oldBootId: string, timeoutSe
             last = "the host still runs the boot it had before the reboot";
         } catch (err) {
             if (err instanceof CredentialError) throw new CredentialError(`${endpoint(c)}: after the reboot: ${err.message}`);
-            last = (err as Error).message;
+            last = err instanceof Error ? err.message : String(err);
         } finally {
             via.closeAll();
         }

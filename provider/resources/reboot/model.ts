@@ -37,3 +37,13 @@ export const HostRebootObject = z
 
 export const HostRebootInputsSchema = HostRebootObject;
 export type HostRebootInputs = z.output<typeof HostRebootInputsSchema>;
+
+/** What is recorded in state: the inputs echoed and what the last create or update saw; what diff reads. */
+export const HostRebootStateSchema = z.looseObject({
+    connection: ConnectionSchema.optional().catch(undefined),
+    triggers: z.array(z.unknown()).optional(),
+    expectCmdline: z.record(z.string(), z.string()).optional().catch(undefined),
+    expectLockdown: HostRebootObject.shape.expectLockdown.catch(undefined),
+    timeoutSeconds: z.number().optional().catch(undefined),
+    rebootedAt: z.string().default(""),
+});

@@ -7,7 +7,6 @@ import (
 	"context"
 	"reflect"
 
-	"errors"
 	"example.invalid/kernel-hardening-as-code/pulumi-kernelhardening/sdk/go/kernelhardening/internal"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -20,7 +19,7 @@ type HostReboot struct {
 	BootId pulumi.StringOutput `pulumi:"bootId"`
 	// The running kernel's command line when last seen.
 	Cmdline pulumi.StringOutput `pulumi:"cmdline"`
-	// How to reach the host over SSH (the same pinned host key is verified after the reboot).
+	// How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`, or the `connection` of an explicit provider); set here, it wins over it.
 	Connection ConnectionOutput `pulumi:"connection"`
 	// Kernel parameters that must be on /proc/cmdline after the reboot (typically a KernelCmdline's parameters); the update fails otherwise. An empty value is a bare flag.
 	ExpectCmdline pulumi.StringMapOutput `pulumi:"expectCmdline"`
@@ -44,13 +43,12 @@ type HostReboot struct {
 func NewHostReboot(ctx *pulumi.Context,
 	name string, args *HostRebootArgs, opts ...pulumi.ResourceOption) (*HostReboot, error) {
 	if args == nil {
-		return nil, errors.New("missing one or more required arguments")
+		args = &HostRebootArgs{}
 	}
 
-	if args.Connection == nil {
-		return nil, errors.New("invalid value for required argument 'Connection'")
+	if args.Connection != nil {
+		args.Connection = args.Connection.ToConnectionPtrOutput().ApplyT(func(v *Connection) *Connection { return v.Defaults() }).(ConnectionPtrOutput)
 	}
-	args.Connection = args.Connection.ToConnectionOutput().ApplyT(func(v Connection) Connection { return *v.Defaults() }).(ConnectionOutput)
 	if args.TimeoutSeconds == nil {
 		args.TimeoutSeconds = pulumi.IntPtr(600)
 	}
@@ -87,8 +85,8 @@ func (HostRebootState) ElementType() reflect.Type {
 }
 
 type hostRebootArgs struct {
-	// How to reach the host over SSH (the same pinned host key is verified after the reboot).
-	Connection Connection `pulumi:"connection"`
+	// How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`, or the `connection` of an explicit provider); set here, it wins over it.
+	Connection *Connection `pulumi:"connection"`
 	// Kernel parameters that must be on /proc/cmdline after the reboot (typically a KernelCmdline's parameters); the update fails otherwise. An empty value is a bare flag.
 	ExpectCmdline map[string]string `pulumi:"expectCmdline"`
 	// The lockdown level that must be in force (at least) after the reboot; the update fails otherwise.
@@ -103,8 +101,8 @@ type hostRebootArgs struct {
 
 // The set of arguments for constructing a HostReboot resource.
 type HostRebootArgs struct {
-	// How to reach the host over SSH (the same pinned host key is verified after the reboot).
-	Connection ConnectionInput
+	// How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`, or the `connection` of an explicit provider); set here, it wins over it.
+	Connection ConnectionPtrInput
 	// Kernel parameters that must be on /proc/cmdline after the reboot (typically a KernelCmdline's parameters); the update fails otherwise. An empty value is a bare flag.
 	ExpectCmdline pulumi.StringMapInput
 	// The lockdown level that must be in force (at least) after the reboot; the update fails otherwise.
@@ -164,7 +162,7 @@ func (o HostRebootOutput) Cmdline() pulumi.StringOutput {
 	return o.ApplyT(func(v *HostReboot) pulumi.StringOutput { return v.Cmdline }).(pulumi.StringOutput)
 }
 
-// How to reach the host over SSH (the same pinned host key is verified after the reboot).
+// How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`, or the `connection` of an explicit provider); set here, it wins over it.
 func (o HostRebootOutput) Connection() ConnectionOutput {
 	return o.ApplyT(func(v *HostReboot) ConnectionOutput { return v.Connection }).(ConnectionOutput)
 }

@@ -24,7 +24,7 @@ type KernelCmdline struct {
 	AllowOneWay pulumi.BoolOutput `pulumi:"allowOneWay"`
 	// The running kernel's command line (/proc/cmdline) as observed.
 	Cmdline pulumi.StringOutput `pulumi:"cmdline"`
-	// How to reach the host over SSH.
+	// How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`, or the `connection` of an explicit provider); set here, it wins over it.
 	Connection ConnectionOutput `pulumi:"connection"`
 	// Each parameter as it is on the running kernel's command line (/proc/cmdline); missing ones are absent.
 	InForce pulumi.StringMapOutput `pulumi:"inForce"`
@@ -61,16 +61,15 @@ func NewKernelCmdline(ctx *pulumi.Context,
 		return nil, errors.New("missing one or more required arguments")
 	}
 
-	if args.Connection == nil {
-		return nil, errors.New("invalid value for required argument 'Connection'")
-	}
 	if args.Parameters == nil {
 		return nil, errors.New("invalid value for required argument 'Parameters'")
 	}
 	if args.AllowOneWay == nil {
 		args.AllowOneWay = pulumi.BoolPtr(false)
 	}
-	args.Connection = args.Connection.ToConnectionOutput().ApplyT(func(v Connection) Connection { return *v.Defaults() }).(ConnectionOutput)
+	if args.Connection != nil {
+		args.Connection = args.Connection.ToConnectionPtrOutput().ApplyT(func(v *Connection) *Connection { return v.Defaults() }).(ConnectionPtrOutput)
+	}
 	if args.PreviewReadsHost == nil {
 		args.PreviewReadsHost = pulumi.BoolPtr(true)
 	}
@@ -109,8 +108,8 @@ func (KernelCmdlineState) ElementType() reflect.Type {
 type kernelCmdlineArgs struct {
 	// Also apply at run time the parameters the kernel lets go only one way until reboot (module.sig_enforce=1 through /sys/module/module/parameters/sig_enforce), so the host is protected before its reboot.
 	AllowOneWay *bool `pulumi:"allowOneWay"`
-	// How to reach the host over SSH.
-	Connection Connection `pulumi:"connection"`
+	// How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`, or the `connection` of an explicit provider); set here, it wins over it.
+	Connection *Connection `pulumi:"connection"`
 	// The kernel parameters this resource owns, e.g. { "module.sig_enforce": "1", "slab_nomerge": "" } (an empty value is a bare flag). Values with spaces are written in the kernel's double quotes; characters the shell, GRUB or the kernel would interpret are refused.
 	Parameters map[string]string `pulumi:"parameters"`
 	// Whether `pulumi preview` reads the host to show drift. Set false for offline previews.
@@ -121,8 +120,8 @@ type kernelCmdlineArgs struct {
 type KernelCmdlineArgs struct {
 	// Also apply at run time the parameters the kernel lets go only one way until reboot (module.sig_enforce=1 through /sys/module/module/parameters/sig_enforce), so the host is protected before its reboot.
 	AllowOneWay pulumi.BoolPtrInput
-	// How to reach the host over SSH.
-	Connection ConnectionInput
+	// How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`, or the `connection` of an explicit provider); set here, it wins over it.
+	Connection ConnectionPtrInput
 	// The kernel parameters this resource owns, e.g. { "module.sig_enforce": "1", "slab_nomerge": "" } (an empty value is a bare flag). Values with spaces are written in the kernel's double quotes; characters the shell, GRUB or the kernel would interpret are refused.
 	Parameters pulumi.StringMapInput
 	// Whether `pulumi preview` reads the host to show drift. Set false for offline previews.
@@ -176,7 +175,7 @@ func (o KernelCmdlineOutput) Cmdline() pulumi.StringOutput {
 	return o.ApplyT(func(v *KernelCmdline) pulumi.StringOutput { return v.Cmdline }).(pulumi.StringOutput)
 }
 
-// How to reach the host over SSH.
+// How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`, or the `connection` of an explicit provider); set here, it wins over it.
 func (o KernelCmdlineOutput) Connection() ConnectionOutput {
 	return o.ApplyT(func(v *KernelCmdline) ConnectionOutput { return v.Connection }).(ConnectionOutput)
 }

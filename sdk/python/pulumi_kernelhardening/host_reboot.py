@@ -22,7 +22,7 @@ __all__ = ['HostRebootArgs', 'HostReboot']
 @pulumi.input_type
 class HostRebootArgs:
     def __init__(__self__, *,
-                 connection: pulumi.Input['ConnectionArgs'],
+                 connection: pulumi.Input[Optional['ConnectionArgs']] = None,
                  expect_cmdline: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  expect_lockdown: pulumi.Input[Optional['LockdownMode']] = None,
                  reboot_required: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.bool]]]] = None,
@@ -31,14 +31,15 @@ class HostRebootArgs:
         """
         The set of arguments for constructing a HostReboot resource.
 
-        :param pulumi.Input['ConnectionArgs'] connection: How to reach the host over SSH (the same pinned host key is verified after the reboot).
+        :param pulumi.Input['ConnectionArgs'] connection: How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`, or the `connection` of an explicit provider); set here, it wins over it.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] expect_cmdline: Kernel parameters that must be on /proc/cmdline after the reboot (typically a KernelCmdline's parameters); the update fails otherwise. An empty value is a bare flag.
         :param pulumi.Input['LockdownMode'] expect_lockdown: The lockdown level that must be in force (at least) after the reboot; the update fails otherwise.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.bool]]] reboot_required: The rebootRequired outputs this reboot watches (e.g. a KernelCmdline's, a Lockdown's, a KernelPackagePin's): the host reboots when any is true. Never in a preview.
         :param pulumi.Input[_builtins.int] timeout_seconds: How long the host may take to go down and come back with SSH, in seconds; after that the update fails naming host:port.
         :param pulumi.Input[Sequence[Any]] triggers: Arbitrary values: the host reboots when any of them changes (not when the resource is created).
         """
-        pulumi.set(__self__, "connection", connection)
+        if connection is not None:
+            pulumi.set(__self__, "connection", connection)
         if expect_cmdline is not None:
             pulumi.set(__self__, "expect_cmdline", expect_cmdline)
         if expect_lockdown is not None:
@@ -54,14 +55,14 @@ class HostRebootArgs:
 
     @_builtins.property
     @pulumi.getter
-    def connection(self) -> pulumi.Input['ConnectionArgs']:
+    def connection(self) -> pulumi.Input[Optional['ConnectionArgs']]:
         """
-        How to reach the host over SSH (the same pinned host key is verified after the reboot).
+        How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`, or the `connection` of an explicit provider); set here, it wins over it.
         """
         return pulumi.get(self, "connection")
 
     @connection.setter
-    def connection(self, value: pulumi.Input['ConnectionArgs']):
+    def connection(self, value: pulumi.Input[Optional['ConnectionArgs']]):
         pulumi.set(self, "connection", value)
 
     @_builtins.property
@@ -143,7 +144,7 @@ class HostReboot(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[Union['ConnectionArgs', 'ConnectionArgsDict']] connection: How to reach the host over SSH (the same pinned host key is verified after the reboot).
+        :param pulumi.Input[Union['ConnectionArgs', 'ConnectionArgsDict']] connection: How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`, or the `connection` of an explicit provider); set here, it wins over it.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] expect_cmdline: Kernel parameters that must be on /proc/cmdline after the reboot (typically a KernelCmdline's parameters); the update fails otherwise. An empty value is a bare flag.
         :param pulumi.Input['LockdownMode'] expect_lockdown: The lockdown level that must be in force (at least) after the reboot; the update fails otherwise.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.bool]]] reboot_required: The rebootRequired outputs this reboot watches (e.g. a KernelCmdline's, a Lockdown's, a KernelPackagePin's): the host reboots when any is true. Never in a preview.
@@ -154,7 +155,7 @@ class HostReboot(pulumi.CustomResource):
     @overload
     def __init__(__self__,
                  resource_name: str,
-                 args: HostRebootArgs,
+                 args: Optional[HostRebootArgs] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
         Reboots a host when something it watches needs it: any of the rebootRequired outputs it is given is true, or its triggers change. It waits for the host to come back (the same pinned host key; a bounded wait, timeoutSeconds; an error naming host:port when it does not), then verifies that what was pending is in force (expectCmdline, expectLockdown), failing the update otherwise. It never reboots in a preview, nor when nothing needs it: a second `pulumi up` does not reboot. Rolling reboots of a fleet are Pulumi dependencies between hosts' HostReboot resources (dependsOn).
@@ -189,8 +190,6 @@ class HostReboot(pulumi.CustomResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = HostRebootArgs.__new__(HostRebootArgs)
 
-            if connection is None and not opts.urn:
-                raise TypeError("Missing required property 'connection'")
             __props__.__dict__["connection"] = connection
             __props__.__dict__["expect_cmdline"] = expect_cmdline
             __props__.__dict__["expect_lockdown"] = expect_lockdown
@@ -259,7 +258,7 @@ class HostReboot(pulumi.CustomResource):
     @pulumi.getter
     def connection(self) -> pulumi.Output['outputs.Connection']:
         """
-        How to reach the host over SSH (the same pinned host key is verified after the reboot).
+        How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`, or the `connection` of an explicit provider); set here, it wins over it.
         """
         return pulumi.get(self, "connection")
 

@@ -21,40 +21,29 @@ __all__ = ['KernelCmdlineArgs', 'KernelCmdline']
 @pulumi.input_type
 class KernelCmdlineArgs:
     def __init__(__self__, *,
-                 connection: pulumi.Input['ConnectionArgs'],
                  parameters: pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]],
                  allow_one_way: pulumi.Input[Optional[_builtins.bool]] = None,
+                 connection: pulumi.Input[Optional['ConnectionArgs']] = None,
                  preview_reads_host: pulumi.Input[Optional[_builtins.bool]] = None):
         """
         The set of arguments for constructing a KernelCmdline resource.
 
-        :param pulumi.Input['ConnectionArgs'] connection: How to reach the host over SSH.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] parameters: The kernel parameters this resource owns, e.g. { "module.sig_enforce": "1", "slab_nomerge": "" } (an empty value is a bare flag). Values with spaces are written in the kernel's double quotes; characters the shell, GRUB or the kernel would interpret are refused.
         :param pulumi.Input[_builtins.bool] allow_one_way: Also apply at run time the parameters the kernel lets go only one way until reboot (module.sig_enforce=1 through /sys/module/module/parameters/sig_enforce), so the host is protected before its reboot.
+        :param pulumi.Input['ConnectionArgs'] connection: How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`, or the `connection` of an explicit provider); set here, it wins over it.
         :param pulumi.Input[_builtins.bool] preview_reads_host: Whether `pulumi preview` reads the host to show drift. Set false for offline previews.
         """
-        pulumi.set(__self__, "connection", connection)
         pulumi.set(__self__, "parameters", parameters)
         if allow_one_way is None:
             allow_one_way = False
         if allow_one_way is not None:
             pulumi.set(__self__, "allow_one_way", allow_one_way)
+        if connection is not None:
+            pulumi.set(__self__, "connection", connection)
         if preview_reads_host is None:
             preview_reads_host = True
         if preview_reads_host is not None:
             pulumi.set(__self__, "preview_reads_host", preview_reads_host)
-
-    @_builtins.property
-    @pulumi.getter
-    def connection(self) -> pulumi.Input['ConnectionArgs']:
-        """
-        How to reach the host over SSH.
-        """
-        return pulumi.get(self, "connection")
-
-    @connection.setter
-    def connection(self, value: pulumi.Input['ConnectionArgs']):
-        pulumi.set(self, "connection", value)
 
     @_builtins.property
     @pulumi.getter
@@ -79,6 +68,18 @@ class KernelCmdlineArgs:
     @allow_one_way.setter
     def allow_one_way(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "allow_one_way", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def connection(self) -> pulumi.Input[Optional['ConnectionArgs']]:
+        """
+        How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`, or the `connection` of an explicit provider); set here, it wins over it.
+        """
+        return pulumi.get(self, "connection")
+
+    @connection.setter
+    def connection(self, value: pulumi.Input[Optional['ConnectionArgs']]):
+        pulumi.set(self, "connection", value)
 
     @_builtins.property
     @pulumi.getter(name="previewReadsHost")
@@ -114,7 +115,7 @@ class KernelCmdline(pulumi.CustomResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.bool] allow_one_way: Also apply at run time the parameters the kernel lets go only one way until reboot (module.sig_enforce=1 through /sys/module/module/parameters/sig_enforce), so the host is protected before its reboot.
-        :param pulumi.Input[Union['ConnectionArgs', 'ConnectionArgsDict']] connection: How to reach the host over SSH.
+        :param pulumi.Input[Union['ConnectionArgs', 'ConnectionArgsDict']] connection: How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`, or the `connection` of an explicit provider); set here, it wins over it.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] parameters: The kernel parameters this resource owns, e.g. { "module.sig_enforce": "1", "slab_nomerge": "" } (an empty value is a bare flag). Values with spaces are written in the kernel's double quotes; characters the shell, GRUB or the kernel would interpret are refused.
         :param pulumi.Input[_builtins.bool] preview_reads_host: Whether `pulumi preview` reads the host to show drift. Set false for offline previews.
         """
@@ -162,8 +163,6 @@ class KernelCmdline(pulumi.CustomResource):
             if allow_one_way is None:
                 allow_one_way = False
             __props__.__dict__["allow_one_way"] = allow_one_way
-            if connection is None and not opts.urn:
-                raise TypeError("Missing required property 'connection'")
             __props__.__dict__["connection"] = connection
             if parameters is None and not opts.urn:
                 raise TypeError("Missing required property 'parameters'")
@@ -243,7 +242,7 @@ class KernelCmdline(pulumi.CustomResource):
     @pulumi.getter
     def connection(self) -> pulumi.Output['outputs.Connection']:
         """
-        How to reach the host over SSH.
+        How to reach the host over SSH. Defaults to the provider's connection (`kernelhardening:connection`, or the `connection` of an explicit provider); set here, it wins over it.
         """
         return pulumi.get(self, "connection")
 

@@ -59,8 +59,14 @@ export interface Run {
     dir: string;
 }
 
-const field = (f: Field): string => (typeof f === "string" ? f : b64(f.b64));
-export const fields = (rs: Field[][]): Record_[] => rs.map((r) => r.map(field));
+/** In expectations, `ROOT/` stands for the fake tree (paths the scripts print are under it). */
+const field = (f: Field, root?: string): string => {
+    const text = typeof f === "string" ? f : f.b64;
+    const r = root === undefined ? text : rooted(text, root);
+    return typeof f === "string" ? r : b64(r);
+};
+export const rooted = (text: string, root: string): string => text.split("ROOT/").join(`${root}/`);
+export const fields = (rs: Field[][], root?: string): Record_[] => rs.map((r) => r.map((f) => field(f, root)));
 
 // Everything the scripts and the fakes call; nothing else is reachable (no real apt or sysctl).
 const TOOLS = [
