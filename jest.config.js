@@ -8,7 +8,9 @@ const PART_B = ["faults", "packaging", "sudo", "hostile", "hostile-local", "read
   "import", "provider-config", "modules", "cuts", "audit-fleet"];
 const partB = `/test/e2e/(${PART_B.join("|")})\\.test\\.ts$`;
 const part = process.env.KH_E2E_PART;
-const e2eIgnore = ["/node_modules/", "/test/e2e/platforms[^/]*\\.test\\.ts$"];
+// Files that boot VMs of their own and never use the shared one run in the platform project's run.
+const OWN_VMS = ["/test/e2e/platforms[^/]*\\.test\\.ts$", "/test/e2e/reboot\\.test\\.ts$"];
+const e2eIgnore = ["/node_modules/", ...OWN_VMS];
 if (part === "a") e2eIgnore.push(partB);
 if (part === "b") e2eIgnore.push(`^(?!.*${partB})`);
 module.exports = {
@@ -36,7 +38,8 @@ module.exports = {
       displayName: "platforms",
       testEnvironment: "node",
       transform: { "^.+\\.ts$": tsJest },
-      testMatch: ["<rootDir>/test/e2e/platforms*.test.ts"],
+      // Reboots through GRUB on Debian 12 VMs of its own (examples/rolling-reboot) also run here.
+      testMatch: ["<rootDir>/test/e2e/platforms*.test.ts", "<rootDir>/test/e2e/reboot.test.ts"],
       modulePathIgnorePatterns: ["<rootDir>/sdk/", "<rootDir>/dist/"],
       globalSetup: "<rootDir>/test/e2e/global-setup.ts",
     },

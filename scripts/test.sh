@@ -34,7 +34,7 @@ background() { # NAME CMD...
   pids+=($!); logs+=("$log")
 }
 if [ "$KH_PLATFORMS" = 1 ]; then
-  log "platform matrix (in the background): every resource's core on Debian 13 BIOS/GRUB and Debian 13 UEFI/systemd-boot"
+  log "platform matrix (in the background): every resource's core on Debian 13 BIOS/GRUB and Debian 13 UEFI/systemd-boot, then reboots through GRUB on Debian 12"
   background "platform matrix" npx jest --selectProjects platforms --runInBand --forceExit
 fi
 log "end-to-end tests, second half (in the background): faults, packaging, hostile hosts, sudo, import, provider config, ..."

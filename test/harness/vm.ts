@@ -32,7 +32,11 @@ export function imageEnvVar(platform: Platform): string {
 export function ensureImage(platform: Platform = "debian12"): ImageInfo {
     const script = join(ROOT, "scripts/build-vm-image.sh");
     const dir = process.env[imageEnvVar(platform)] ??
-        execFileSync("bash", [script, platform], { stdio: ["ignore", "pipe", "inherit"] }).toString().trim();
+        // Under flock: the e2e halves and the platform matrix run side by side and may all want an image
+        // that a cold cache does not hold yet; one builds it, the others then find it ready.
+        execFileSync("flock", [join(tmpdir(), `kh-image-${platform}.lock`), "bash", script, platform], {
+            stdio: ["ignore", "pipe", "inherit"],
+        }).toString().trim();
     const field = (f: string, dflt: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), "utf8").trim() : dflt);
     const boot = field("boot", "bios");
     if (boot !== "bios" && boot !== "uefi") throw new Error(`${dir}/boot: unknown boot type ${boot}`);
