@@ -109,22 +109,17 @@ export function parseCond(text: string): Cond {
         if ((op === "=" || op === "~" || op === ">=" || op === "<=") && !m[4]) fail("missing value");
         return { kind: m[1] as "K" | "C" | "S", name: m[2], op, value: m[4] };
     };
-    const and = (): Cond => {
-        const xs = [primary()];
-        for (ws(); text[pos] === "&"; ws()) {
+    // `a & b & c` or `a | b | c`: one operand alone stands for itself.
+    const chain = (op: "&" | "|", operand: () => Cond, join: (xs: Cond[]) => Cond) => (): Cond => {
+        const xs = [operand()];
+        for (ws(); text[pos] === op; ws()) {
             pos++;
-            xs.push(primary());
+            xs.push(operand());
         }
-        return xs.length === 1 ? xs[0] : { all: xs };
+        return xs.length === 1 ? xs[0] : join(xs);
     };
-    const or = (): Cond => {
-        const xs = [and()];
-        for (ws(); text[pos] === "|"; ws()) {
-            pos++;
-            xs.push(and());
-        }
-        return xs.length === 1 ? xs[0] : { any: xs };
-    };
+    const and = chain("&", primary, (all) => ({ all }));
+    const or = chain("|", and, (any) => ({ any }));
     const c = or();
     ws();
     if (pos !== text.length) fail("unexpected text");

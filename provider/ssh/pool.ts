@@ -508,34 +508,27 @@ export class SshPool {
                     false,
                 );
             }, seconds * 1000);
+            // A stream past its cap: a broken or hostile host; nothing more of it is read.
+            const tooMuch = (cap: number, what: string) =>
+                abandon(
+                    new HostError(
+                        `${where}: the remote command (${label}) sent more than ${cap} bytes ${what}; ` +
+                            "stopped reading and closed the connection (a broken or hostile host?)",
+                    ),
+                    true,
+                );
             const release = (go: boolean) => stream.end(go ? (opts.stdin ?? "") : "");
             const gate = opts.gate ? new StdinGate(opts.gate, (d) => stream.write(d), release) : undefined;
             stream.on("data", (d: Buffer) => {
                 if (settled) return;
                 outBytes += d.length;
-                if (outBytes > MAX_STDOUT_BYTES) {
-                    return abandon(
-                        new HostError(
-                            `${where}: the remote command (${label}) sent more than ${MAX_STDOUT_BYTES} bytes ` +
-                                "of output; stopped reading and closed the connection (a broken or hostile host?)",
-                        ),
-                        true,
-                    );
-                }
+                if (outBytes > MAX_STDOUT_BYTES) return tooMuch(MAX_STDOUT_BYTES, "of output");
                 out.push(d);
             });
             stream.stderr.on("data", (d: Buffer) => {
                 if (settled) return;
                 errBytes += d.length;
-                if (errBytes > MAX_STDERR_BYTES) {
-                    return abandon(
-                        new HostError(
-                            `${where}: the remote command (${label}) sent more than ${MAX_STDERR_BYTES} bytes ` +
-                                "on stderr; stopped reading and closed the connection (a broken or hostile host?)",
-                        ),
-                        true,
-                    );
-                }
+                if (errBytes > MAX_STDERR_BYTES) return tooMuch(MAX_STDERR_BYTES, "on stderr");
                 const chunk = gate ? gate.stderr(d) : d;
                 errTail = Buffer.concat([errTail, chunk]);
                 if (errTail.length > 2 * STDERR_KEPT) errTail = errTail.subarray(errTail.length - STDERR_KEPT);
