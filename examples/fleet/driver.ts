@@ -17,7 +17,7 @@
 //
 // `up` is the Automation API's up: the update without a separate preview (`pulumi up --yes
 // --skip-preview`); run `preview` first to see the plan. Exit status 1 if any slice failed.
-import { mkdirSync, readFileSync, writeFileSync, appendFileSync } from "fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "fs";
 import { dirname, join, resolve } from "path";
 import { performance } from "perf_hooks";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
@@ -127,6 +127,9 @@ function precompile(stateDir: string): string {
         (_m, spec: string) => `require(${JSON.stringify(require.resolve(spec, { paths: [PROGRAM_DIR] }))})`,
     );
     writeFileSync(join(out, "index.js"), resolved);
+    // The language host looks for @pulumi/pulumi's runner from the program's folder: point it at ours.
+    const modules = resolve(dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [PROGRAM_DIR] })), "../..");
+    if (!existsSync(join(out, "node_modules"))) symlinkSync(modules, join(out, "node_modules"));
     return out;
 }
 

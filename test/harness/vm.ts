@@ -234,7 +234,8 @@ export async function snapshot(vm: VmState, tag = "ready"): Promise<void> {
 export async function restore(vm: VmState, tag = "ready"): Promise<void> {
     const out = await monitor(vm, `loadvm ${tag}`);
     if (/Error|error/.test(out)) throw new Error(`loadvm failed: ${out}`);
-    await waitForSsh(vm, procs.get(vm.dir), 60_000);
+    // A restored guest answers in seconds, unless the 2 cores are shared by several VMs (UEFI ones are slower).
+    await waitForSsh(vm, procs.get(vm.dir), 180_000);
 }
 
 /**
