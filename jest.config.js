@@ -20,6 +20,7 @@ module.exports = {
       testEnvironment: "node",
       transform: { "^.+\\.ts$": tsJest },
       testMatch: ["<rootDir>/test/unit/**/*.test.ts"],
+      setupFiles: ["<rootDir>/test/unit/env.ts"],
       modulePathIgnorePatterns: ["<rootDir>/sdk/", "<rootDir>/dist/"],
     },
     {

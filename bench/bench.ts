@@ -2,7 +2,7 @@
 // fleet of real sshd hosts in network namespaces (bench/fleet.sh), behind a delay proxy
 // (bench/delay-proxy.ts). bench/run.sh sets the machine up and calls this with the fleet's directory.
 //
-//   npx tsx bench/bench.ts --fleet DIR [--hosts 1,10,50] [--latency 0,25] [--reps 3]
+//   npx tsx bench/bench.ts --fleet DIR [--hosts 1,10,50] [--latency 0,25] [--reps 3] [--reps-large 1 --large-n 200]
 //                          [--tools ours,ansible,pyinfra] [--ansible-max-n N] [--pyinfra-max-n N]
 //                          [--slices K] [--knobs]
 //
@@ -96,6 +96,9 @@ interface Opts {
     hosts: number[];
     latency: number[];
     reps: number;
+    /** Repetitions at N >= largeN (one is enough where a run takes many minutes). */
+    repsLarge: number;
+    largeN: number;
     tools: string[];
     /** pyinfra only up to this fleet size (its runs at N = 50 cost ~40 min on this machine). */
     pyinfraMaxN: number;
@@ -115,6 +118,8 @@ function parseArgs(argv: string[]): Opts {
         hosts: [1, 10, 50],
         latency: [0, 25],
         reps: 3,
+        repsLarge: Infinity,
+        largeN: 200,
         tools: ["ours", "ansible", "pyinfra"],
         pyinfraMaxN: Infinity,
         ansibleMaxN: Infinity,
@@ -139,6 +144,14 @@ function parseArgs(argv: string[]): Opts {
                 break;
             case "--reps":
                 o.reps = Number(v);
+                i++;
+                break;
+            case "--reps-large":
+                o.repsLarge = Number(v);
+                i++;
+                break;
+            case "--large-n":
+                o.largeN = Number(v);
                 i++;
                 break;
             case "--tools":
@@ -898,6 +911,8 @@ async function fleetStacks(
         NO_COLOR: "1",
         KH_TRACE_FILE: trace,
         KH_BENCH_MEM_FILE: mem,
+        // The untimed setup creates every host's resource: one checkpoint at the end, not one per step.
+        ...(phase === "setup" ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {}),
     };
     const driver = join(ROOT, "examples", "fleet", "driver.ts");
     const args = [
@@ -1190,7 +1205,8 @@ async function main() {
         .flatMap((n) => [...o.latency].sort((a, b) => b - a).map((latency) => ({ n, latency })));
     for (const { n, latency } of configs) {
         await proxy.start(fleetHosts, latency);
-        log(`N=${n}, latency ${latency} ms each way`);
+        const reps = n >= o.largeN ? Math.min(o.reps, o.repsLarge) : o.reps;
+        log(`N=${n}, latency ${latency} ms each way, ${reps} repetition(s)`);
         const tools: Array<{ tool: Tool; hosts: Host[]; drifted: Host[] }> = o.tools.flatMap((t, k) => {
             if (t === "pyinfra" && n > o.pyinfraMaxN) return [];
             if (t === "ansible" && n > o.ansibleMaxN) return [];
@@ -1245,7 +1261,7 @@ async function main() {
         };
         const ourHosts = tools[0].hosts;
         const oursT = tools.find((t) => t.tool.name === "ours");
-        for (let r = 0; r < o.reps; r++) {
+        for (let r = 0; r < reps; r++) {
             // The floor, on pristine hosts (the first tool's, reset again before its run).
             fleet.reset(ourHosts);
             floors.push({ n, latency, kind: "apply", rep: r, wall: await floor(ourHosts, keyFile, "apply") });
@@ -1266,27 +1282,27 @@ async function main() {
         }
         // Where our time goes, from the engine's own log: one extra run of each, outside the medians.
         const ours = tools.find((t) => t.tool.name === "ours")?.tool as Ours | undefined;
-        for (let r = 0; r < o.reps; r++) {
+        for (let r = 0; r < reps; r++) {
             for (const t of tools) await measure(t, "noop", r, () => t.tool.apply("noop"));
             if (ours && oursT) await measure(oursT, "noop-up", r, () => ours.noopUp());
         }
         if (ours && oursT && o.knobs) {
             const other: Knob[] = o.program === "js" ? ["ts-program", "ts-program+preview"] : ["js-program", "js-program+preview"];
             const knobs: Knob[] = ["skip-checkpoints", "parallel-default", "skip-checkpoints+preview", ...other];
-            for (let r = 0; r < o.reps; r++)
+            for (let r = 0; r < reps; r++)
                 for (const v of knobs)
                     await measure(oursT, v.endsWith("+preview") ? "noop-up" : "noop", r, () => ours.knob(v), v);
         }
         if (ours)
             for (const kind of ["noop", "noop-up"] as const)
                 profiles.push({ n, latency, kind, ...(await ours.profile(kind)) });
-        if (oursT && o.slices > 1 && n >= o.slices) {
+        if (oursT && o.slices > 1 && n >= o.slices && n === Math.max(...o.hosts)) {
             // Both layouts created once (checked, not timed), then their no-op runs alternate.
             for (const k of [1, o.slices]) {
                 const s = await fleetStacks(cliDir, oursT.hosts, keyFile, k, "setup", o.program === "js");
                 if (!s.ok) throw new Error(`examples/fleet setup with ${k} stack(s) failed: ${s.detail}`);
             }
-            for (let r = 0; r < o.reps; r++) {
+            for (let r = 0; r < reps; r++) {
                 await measure(oursT, "onestack", r, () => fleetStacks(cliDir, oursT.hosts, keyFile, 1, "noop", o.program === "js"));
                 await measure(oursT, "manystacks", r, () =>
                     fleetStacks(cliDir, oursT.hosts, keyFile, o.slices, "noop", o.program === "js"),
@@ -1294,7 +1310,7 @@ async function main() {
             }
         }
         for (const t of tools) fleet.drift(t.drifted);
-        for (let r = 0; r < o.reps; r++) {
+        for (let r = 0; r < reps; r++) {
             for (const t of tools) await measure(t, "plan", r, () => t.tool.plan(t.drifted.length));
             if (ours && oursT) await measure(oursT, "preview", r, () => ours.plan(oursT.drifted.length, false));
         }

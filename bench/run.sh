@@ -10,6 +10,9 @@
 #                                     Ansible only up to N = 5; examples/fleet with 2 stacks against 1;
 #                                     the engine's knobs (PULUMI_SKIP_CHECKPOINTS, default --parallel, the
 #                                     TypeScript program through ts-node instead of the precompiled one)
+#   bench/run.sh --hosts 1,50,200,500 --latency 25 --reps 3 --reps-large 1 --tools ours,ansible --ansible-max-n 200 --slices 10
+#                                     the large-N run: 3 repetitions at N < 200, 1 at N >= 200 (--large-n),
+#                                     Ansible up to N = 200, examples/fleet's 10 stacks against 1 at the largest N
 #   bench/run.sh --program ts    the stacks' program as TypeScript (ts-node) instead of tsc output
 #   bench/run.sh --provider tsc  the engine runs `node dist/provider/main.js` (tsc output) instead of the
 #                                     single executable that `npm run dist` packs (the release plugin, default)
@@ -22,7 +25,7 @@ root=$(dirname "$here")
 log() { printf '\033[1m[%s]\033[0m %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-hosts=1,10,50 latency=0,25 reps=3 tools=ours,ansible,pyinfra quick=0 pyinfra_max_n=1000000 ansible_max_n=1000000
+hosts=1,10,50 latency=0,25 reps=3 reps_large=1000000 large_n=200 tools=ours,ansible,pyinfra quick=0 pyinfra_max_n=1000000 ansible_max_n=1000000
 slices=0 knobs=() program=js provider=sea
 export KH_BENCH_COMMAND="bench/run.sh${*:+ $*}" # quoted in the report
 while [ $# -gt 0 ]; do
@@ -31,6 +34,8 @@ while [ $# -gt 0 ]; do
     --hosts) hosts=$2; shift 2 ;;
     --latency) latency=$2; shift 2 ;;
     --reps) reps=$2; shift 2 ;;
+    --reps-large) reps_large=$2; shift 2 ;;
+    --large-n) large_n=$2; shift 2 ;;
     --tools) tools=$2; shift 2 ;;
     --pyinfra-max-n) pyinfra_max_n=$2; shift 2 ;;
     --ansible-max-n) ansible_max_n=$2; shift 2 ;;
@@ -105,7 +110,7 @@ bash "$here/fleet.sh" up "$fleet" "$max_n" "$port_base"
 
 # --- run and report ------------------------------------------------------------------------------
 cd "$root"
-npx tsx "$here/bench.ts" --fleet "$fleet" --hosts "$hosts" --latency "$latency" --reps "$reps" --tools "$tools" --pyinfra-max-n "$pyinfra_max_n" \
+npx tsx "$here/bench.ts" --fleet "$fleet" --hosts "$hosts" --latency "$latency" --reps "$reps" --reps-large "$reps_large" --large-n "$large_n" --tools "$tools" --pyinfra-max-n "$pyinfra_max_n" \
   --ansible-max-n "$ansible_max_n" --slices "$slices" --program "$program" "${knobs[@]}"
 report_args=()
 [ "$quick" = 1 ] && report_args+=(--no-results-md)

@@ -22,8 +22,8 @@ log "unit tests"
 npx jest --selectProjects unit
 # install-deps.sh built the provider: the jest runs below must not rebuild dist/ at the same time.
 export KH_PROVIDER_BUILT=1
-# Three runs side by side, each with VMs of its own (2 cores: QEMU's TCG keeps one busy per VM): the two
-# halves of the e2e suite (KH_E2E_PART, see jest.config.js) and the platform matrix. The logs of the
+# Four runs side by side, each with VMs of its own (2 cores: QEMU's TCG keeps one busy per VM): the two
+# halves of the e2e suite (KH_E2E_PART, see jest.config.js), the platform matrix and the Debian 12 reboots. The logs of the
 # runs in the background follow the first half's.
 pids=(); logs=(); names=()
 background() { # NAME CMD...
@@ -34,8 +34,10 @@ background() { # NAME CMD...
   pids+=($!); logs+=("$log")
 }
 if [ "$KH_PLATFORMS" = 1 ]; then
-  log "platform matrix (in the background): every resource's core on Debian 13 BIOS/GRUB and Debian 13 UEFI/systemd-boot, then reboots through GRUB on Debian 12"
-  background "platform matrix" npx jest --selectProjects platforms --runInBand --forceExit
+  log "platform matrix (in the background): every resource's core on Debian 13 BIOS/GRUB and Debian 13 UEFI/systemd-boot"
+  background "platform matrix" npx jest --selectProjects platforms --runInBand --forceExit test/e2e/platforms-
+  log "reboots through GRUB on Debian 12 VMs of their own (in the background): HostReboot, the rolling reboot, the strict profile"
+  background "reboots" npx jest --selectProjects platforms --runInBand --forceExit test/e2e/reboot.test.ts
 fi
 log "end-to-end tests, second half (in the background): faults, packaging, hostile hosts, sudo, import, provider config, ..."
 background "end-to-end tests, second half" env KH_E2E_PART=b npx jest --selectProjects e2e --runInBand --forceExit

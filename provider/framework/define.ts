@@ -17,6 +17,7 @@ import {
     zodFailures,
 } from "../protocol/contract";
 import { CONFIG_KEY } from "./provider-config";
+import { cachedRead, openReadCache, ReadCache, readKey } from "./read-cache";
 import { connectionSecretPaths, withConnectionRotation } from "./rotation";
 
 /** What every resource's inputs hold once checked. */
@@ -183,8 +184,19 @@ export function defineResource<Obj extends AnyObject, In extends z.ZodType<BaseI
             const source = Object.keys(inputs).length ? inputs : outputs;
             const inp = recordedInputs(id, source);
             const olds = parseState(id, outputs);
-            const fresh = await atHost(inp.connection, () => def.read(ctx, { id, inputs: inp, olds }));
-            return { id, outputs: fresh as Props, inputs: pickInputs(source) };
+            const picked = pickInputs(source);
+            // The update of a plain `up` gets what its preview read (read-cache.ts).
+            const r = await cachedRead(
+                def.readsHost === false ? undefined : reads(),
+                readKey(def.token, id, picked, outputs),
+                ctx,
+                { outputs: inp.connection, inputs: picked.connection },
+                async (c) => ({
+                    outputs: (await atHost(inp.connection, () => def.read(c, { id, inputs: inp, olds }))) as Props,
+                    inputs: picked,
+                }),
+            );
+            return { id, ...r };
         },
 
         async update(ctx, { id, olds, news }) {
@@ -226,6 +238,10 @@ function importTarget(token: string, spec: ImportSpec<unknown, unknown>, id: str
     if (!r.success) throw new Error(`cannot import ${id}: ${zodFailures(r.error.issues)[0]?.reason}`);
     return { connection: r.data, rest };
 }
+
+let readCache: ReadCache | undefined | null = null;
+/** This process's read cache, opened at the first read. */
+const reads = () => (readCache === null ? (readCache = openReadCache()) : readCache);
 
 const tokenName = (token: string) => token.split(":").pop();
 

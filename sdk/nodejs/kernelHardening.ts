@@ -99,6 +99,7 @@ export class KernelHardening extends pulumi.ComponentResource {
             resourceInputs["overrides"] = args?.overrides;
             resourceInputs["profile"] = (args?.profile) ?? "baseline";
             resourceInputs["reboot"] = (args?.reboot) ?? "never";
+            resourceInputs["rebootTimeoutSeconds"] = (args?.rebootTimeoutSeconds) ?? 600;
             resourceInputs["sysctlFile"] = (args?.sysctlFile) ?? "99-zz-kernelhardening.conf";
             resourceInputs["auditFailures"] = undefined /*out*/;
             resourceInputs["auditSummary"] = undefined /*out*/;
@@ -184,6 +185,10 @@ export interface KernelHardeningArgs {
      * `ifRequired`: a HostReboot child reboots the host when a child needs it (boot parameters, Lockdown lowered, pinned kernel) and verifies them after; `never`: only rebootRequired says so.
      */
     reboot?: pulumi.Input<enums.RebootPolicy | undefined>;
+    /**
+     * With `reboot: ifRequired`: how long the host may take to go down and come back with SSH, in seconds (HostReboot's timeoutSeconds).
+     */
+    rebootTimeoutSeconds?: pulumi.Input<number | undefined>;
     /**
      * File name of the Sysctl drop-in under /etc/sysctl.d. The default sorts after the distribution's drop-ins so the profile's values win at boot.
      */

@@ -1,12 +1,11 @@
 // The platform matrix: the core behaviour of every resource on one platform's VM (Debian 13 BIOS/GRUB,
 // Debian 13 UEFI/systemd-boot). Each platforms-*.test.ts file calls platformMatrix() for its platform
-// and gets a VM of its own, snapshotted once and restored before each test; the last test reboots it.
+// and gets a VM of its own, snapshotted once and restored before each test; the last two reboot it
+// (HostReboot from inside the guest: the same QEMU process, so the snapshot still restores).
 // What a test expects of the boot configuration is read from the host (firmware, bootctl), not
 // from the platform's name, except to check that the image is the platform it claims to be.
-import { execFile } from "child_process";
-import { readFileSync, rmSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
-import { join, resolve } from "path";
+import { readFileSync } from "fs";
+import { resolve } from "path";
 import {
     connectionFor,
     Platform,
@@ -21,6 +20,7 @@ import {
 } from "../harness/vm";
 import { Stack } from "../harness/pulumi";
 import { newStack, ResourceSpec } from "./shared";
+import { auditJson, bootKernelLines as hostBootKernelLines, bootsUefi, strictProfileWithReboot } from "./strict-boot";
 
 const LOCKDOWN = "kernelhardening:index:Lockdown";
 const PIN = "kernelhardening:index:KernelPackagePin";
@@ -33,6 +33,7 @@ const TAINT_UNSIGNED_MODULE = 8192; // bit 13
 /** Keys that 6.12 has and 6.1 lacks (the audit and the component's strict profile know them). */
 const NEW_KEYS = { "dev.tty.legacy_tiocsti": "0", "kernel.io_uring_disabled": "2" };
 const NOOP = /updated|created|deleted|replaced/;
+const UNSIGNED_SCRIPT = readFileSync(resolve(__dirname, "../../scripts/guest/unsigned-module.sh"), "utf8");
 
 interface Expect {
     osVersion: string;
@@ -52,7 +53,8 @@ export function platformMatrix(platform: Exclude<Platform, "debian12">): void {
 
     beforeAll(async () => {
         const t = Date.now();
-        vm = await startVm(`matrix-${platform}`, platform);
+        // Booted through its own boot loader from the start, and free to reboot itself (HostReboot).
+        vm = await startVm(`matrix-${platform}`, platform, { guestReboots: true });
         await snapshot(vm, "ready");
         process.stderr.write(
             `[platforms] ${platform} host up on 127.0.0.1:${vm.port} in ${((Date.now() - t) / 1000).toFixed(1)} s\n`,
@@ -88,16 +90,7 @@ export function platformMatrix(platform: Exclude<Platform, "debian12">): void {
         const pre = await s.preview(["--expect-no-changes"]);
         if (pre.code !== 0) throw new Error(`preview --expect-no-changes:\n${pre.output}`);
     };
-    /** Where this host boots from, read from the host: the ESP's loader entries or GRUB's config. */
-    const bootKernelLines = async (): Promise<string[]> => {
-        if (want.boot === "uefi") {
-            const esp = (await sh(vm, "bootctl --print-esp-path")).trim();
-            return (await sh(vm, `sed -n 's/^options[[:space:]]*//p' ${esp}/loader/entries/*-$(uname -r).conf`))
-                .trim()
-                .split("\n");
-        }
-        return (await sh(vm, "grep -E '^[[:space:]]*linux[[:space:]]' /boot/grub/grub.cfg")).trim().split("\n");
-    };
+    const bootKernelLines = () => hostBootKernelLines(vm);
 
     test(`the host is ${platform}: Debian ${want.osVersion}, its kernel, booted by ${want.boot === "uefi" ? "UEFI and systemd-boot" : "BIOS and GRUB"}`, async () => {
         expect(await sh(vm, ". /etc/os-release && echo $VERSION_ID")).toBe(`${want.osVersion}\n`);
@@ -229,12 +222,19 @@ export function platformMatrix(platform: Exclude<Platform, "debian12">): void {
         expect(await sh(vm, `dpkg-query -W -f='\${Version}' ${META}`)).toBe(newer);
     });
 
+    // The one boot of the matrix that HostReboot makes: KernelCmdline through the component, on this host's
+    // own boot configuration (a GRUB drop-in; /etc/kernel/cmdline and kernel-install on systemd-boot).
+    test("KernelCmdline: the strict profile with reboot ifRequired persists KSPP's boot parameters and reboots once through the host's boot loader; the audit passes them; no-op; delete", async () => {
+        expect(await bootsUefi(vm)).toBe(want.boot === "uefi");
+        await strictProfileWithReboot(vm, (s) => (stack = s));
+    }, 3_000_000);
+
     // Last: it reboots the VM (the snapshot stays in the overlay, but nothing after needs it).
     test("Lockdown: the post's demonstration, no-op, drift corrected, persistence across real reboots; delete lasts until the next one", async () => {
         expect(await level()).toBe("none");
         const [, unsigned, name] = (
             await sh(vm, "sh -s", {
-                stdin: readFileSync(resolve(__dirname, "../../scripts/guest/unsigned-module.sh"), "utf8"),
+                stdin: UNSIGNED_SCRIPT,
             })
         )
             .trim()
@@ -295,33 +295,6 @@ export function platformMatrix(platform: Exclude<Platform, "debian12">): void {
         expect(await level()).toBe("none");
         expect(await sh(vm, "cat /proc/cmdline")).not.toMatch(/lockdown=/);
     }, 1_500_000);
-}
-
-/** The audit CLI's JSON report of the host, findings by id. */
-async function auditJson(
-    vm: VmState,
-): Promise<{ kernelRelease: string; byId: Record<string, { status: string; observed: string | null }> }> {
-    const key = join(tmpdir(), `kh-key-${process.pid}`);
-    writeFileSync(key, vm.image.privateKey, { mode: 0o600 });
-    try {
-        const cli = resolve(__dirname, "../../bin/kernelhardening");
-        const out = await new Promise<string>((res, rej) =>
-            execFile(
-                cli,
-                ["audit", `kh@127.0.0.1:${vm.port}`, "-i", key, "--host-key", vm.image.hostPublicKey, "--json"],
-                (e, stdout, stderr) =>
-                    // exit 1 only means failures of high severity were found
-                    e && (e as { code?: number }).code !== 1 ? rej(new Error(`audit: ${stderr}`)) : res(stdout),
-            ),
-        );
-        const report = JSON.parse(out) as {
-            kernelRelease: string;
-            findings: Array<{ id: string; status: string; observed: string | null }>;
-        };
-        return { kernelRelease: report.kernelRelease, byId: Object.fromEntries(report.findings.map((f) => [f.id, f])) };
-    } finally {
-        rmSync(key, { force: true });
-    }
 }
 
 /**

@@ -1,6 +1,7 @@
 // Reboots under Pulumi's control, end to end on Debian 12 VMs of this file's own that reboot
 // themselves through their own GRUB (the shared VM is restored from snapshots, which is not a boot).
-// The program is examples/rolling-reboot: KernelCmdline + HostReboot per host, batches ordered by dependsOn.
+// The program is examples/rolling-reboot: KernelCmdline + HostReboot per host, batches ordered by dependsOn;
+// the last test is the KernelHardening component's strict profile with reboot ifRequired (strict-boot.ts).
 import { existsSync, readFileSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import { join, resolve } from "path";
@@ -8,6 +9,7 @@ import { sh, sshExec, startVm, stopVm, VmState } from "../harness/vm";
 import { Stack } from "../harness/pulumi";
 import { auditHost } from "../../provider/functions/audit";
 import { ConnectionSchema } from "../../provider/ssh/connection";
+import { strictProfileWithReboot } from "./strict-boot";
 
 jest.setTimeout(1_200_000);
 
@@ -143,4 +145,12 @@ test("rolling reboot of two hosts: the second reboots only after the first is ba
     const outs = (await stack.run(["stack", "output", "--json", "--stack", stack.name])).stdout;
     const rebooted = Object.values(JSON.parse(outs).hostsOut).map((h) => (h as { rebooted: boolean }).rebooted);
     expect(rebooted).toEqual([true, true]);
+    // Nothing of this stack is left for the next test's KernelCmdline (the running kernels keep slab_nomerge).
+    const destroy = await stack.destroy();
+    expect(destroy.code).toBe(0);
+    expect(await sh(a, "ls /etc/default/grub.d")).not.toMatch(/kernelhardening/);
 });
+
+test("the strict profile with reboot ifRequired: one up persists KSPP's boot parameters, reboots through GRUB and verifies them; the audit's command-line findings pass; no-op; delete", async () => {
+    await strictProfileWithReboot(a, (s) => (stack = s));
+}, 3_000_000);

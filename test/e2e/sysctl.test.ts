@@ -122,7 +122,7 @@ test("bad input fails at preview naming the property, before any host is contact
     expect(pre.output + oneWay.output).not.toMatch(/connection refused|127\.0\.0\.1:1\b/);
 });
 
-test("works as a non-root user through sudo, and counts one round trip per read and one per apply", async () => {
+test("works as a non-root user through sudo, and counts one round trip per read and one per apply (one read for a plain up)", async () => {
     const trace = join(tmpdir(), `kh-trace-${process.pid}.jsonl`);
     rmSync(trace, { force: true });
     stack = await newStack(connectionFor(vm, "kh"), [sysctl({ entries: POST })], { KH_TRACE_FILE: trace });
@@ -139,6 +139,22 @@ test("works as a non-root user through sudo, and counts one round trip per read 
     await sh(vm, "sysctl -w kernel.kptr_restrict=0");
     expect((await stack.up()).code).toBe(0);
     expect(ops()).toEqual(["sysctl.observe", "sysctl.apply"]); // drift: one read, one apply
+
+    // What users type: a plain `up` is a preview and then the update, each in a provider process of its
+    // own; the update applies to what its preview read (read-cache.ts), so the host is still read once.
+    rmSync(trace, { force: true });
+    await sh(vm, "sysctl -w kernel.kptr_restrict=0");
+    const plain = await stack.run(["up", "--yes", "--stack", stack.name]);
+    expect(plain.code).toBe(0);
+    expect(plain.output).toMatch(/~ 1 updated/);
+    expect(ops()).toEqual(["sysctl.observe", "sysctl.apply"]);
+    expect(await live("kernel.kptr_restrict")).toBe("2");
+    rmSync(trace, { force: true });
+    expect((await stack.run(["up", "--yes", "--stack", stack.name])).output).not.toMatch(/updated|created|deleted/);
+    expect(ops()).toEqual(["sysctl.observe"]);
+    // A later preview is another CLI run: it reads the host again and shows drift made since.
+    await sh(vm, "sysctl -w kernel.kptr_restrict=1");
+    expect((await stack.preview()).output).toMatch(/kernel\.kptr_restrict/);
 
     rmSync(trace, { force: true });
     expect((await stack.destroy()).code).toBe(0);

@@ -175,6 +175,7 @@ export async function constructKernelHardening(
                     rebootRequired: watched,
                     expectCmdline: cmdline?.parameters,
                     expectLockdown,
+                    timeoutSeconds: shape.data.rebootTimeoutSeconds,
                 },
                 { ...child, dependsOn: [...applied] },
             ),

@@ -38,6 +38,13 @@ export const BootOptions = z.object({
         .meta({ pulumiType: "RebootPolicy", typeDescription: "When the component reboots the host: never, or when a child needs it." })
         .default("never")
         .describe("`ifRequired`: a HostReboot child reboots the host when a child needs it (boot parameters, Lockdown lowered, pinned kernel) and verifies them after; `never`: only rebootRequired says so."),
+    rebootTimeoutSeconds: z
+        .number()
+        .int()
+        .min(30)
+        .max(7200)
+        .default(600)
+        .describe("With `reboot: ifRequired`: how long the host may take to go down and come back with SSH, in seconds (HostReboot's timeoutSeconds)."),
     kernelCmdline: ParametersSchema.optional().describe("Kernel parameters to add to (or replace in) the profile's, e.g. { \"module.sig_enforce\": \"1\" } (an empty value is a bare flag)."),
     costlyBootParameters: z
         .array(

@@ -68,6 +68,9 @@ func NewKernelHardening(ctx *pulumi.Context,
 	if args.Reboot == nil {
 		args.Reboot = RebootPolicy("never")
 	}
+	if args.RebootTimeoutSeconds == nil {
+		args.RebootTimeoutSeconds = pulumi.IntPtr(600)
+	}
 	if args.SysctlFile == nil {
 		args.SysctlFile = pulumi.StringPtr("99-zz-kernelhardening.conf")
 	}
@@ -107,6 +110,8 @@ type kernelHardeningArgs struct {
 	Profile *Profile `pulumi:"profile"`
 	// `ifRequired`: a HostReboot child reboots the host when a child needs it (boot parameters, Lockdown lowered, pinned kernel) and verifies them after; `never`: only rebootRequired says so.
 	Reboot *RebootPolicy `pulumi:"reboot"`
+	// With `reboot: ifRequired`: how long the host may take to go down and come back with SSH, in seconds (HostReboot's timeoutSeconds).
+	RebootTimeoutSeconds *int `pulumi:"rebootTimeoutSeconds"`
 	// File name of the Sysctl drop-in under /etc/sysctl.d. The default sorts after the distribution's drop-ins so the profile's values win at boot.
 	SysctlFile *string `pulumi:"sysctlFile"`
 }
@@ -139,6 +144,8 @@ type KernelHardeningArgs struct {
 	Profile ProfilePtrInput
 	// `ifRequired`: a HostReboot child reboots the host when a child needs it (boot parameters, Lockdown lowered, pinned kernel) and verifies them after; `never`: only rebootRequired says so.
 	Reboot RebootPolicyPtrInput
+	// With `reboot: ifRequired`: how long the host may take to go down and come back with SSH, in seconds (HostReboot's timeoutSeconds).
+	RebootTimeoutSeconds pulumi.IntPtrInput
 	// File name of the Sysctl drop-in under /etc/sysctl.d. The default sorts after the distribution's drop-ins so the profile's values win at boot.
 	SysctlFile pulumi.StringPtrInput
 }

@@ -35,6 +35,7 @@ class KernelHardeningArgs:
                  overrides: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  profile: pulumi.Input[Optional['Profile']] = None,
                  reboot: pulumi.Input[Optional['RebootPolicy']] = None,
+                 reboot_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  sysctl_file: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a KernelHardening resource.
@@ -52,6 +53,7 @@ class KernelHardeningArgs:
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] overrides: Per-key values that replace or add to the profile's, e.g. `{"kernel.yama.ptrace_scope": "3"}`.
         :param pulumi.Input['Profile'] profile: `baseline` (the post's runtime settings and Lockdown integrity) or `strict` (adds KSPP's sysctls).
         :param pulumi.Input['RebootPolicy'] reboot: `ifRequired`: a HostReboot child reboots the host when a child needs it (boot parameters, Lockdown lowered, pinned kernel) and verifies them after; `never`: only rebootRequired says so.
+        :param pulumi.Input[_builtins.int] reboot_timeout_seconds: With `reboot: ifRequired`: how long the host may take to go down and come back with SSH, in seconds (HostReboot's timeoutSeconds).
         :param pulumi.Input[_builtins.str] sysctl_file: File name of the Sysctl drop-in under /etc/sysctl.d. The default sorts after the distribution's drop-ins so the profile's values win at boot.
         """
         pulumi.set(__self__, "connection", connection)
@@ -89,6 +91,10 @@ class KernelHardeningArgs:
             reboot = 'never'
         if reboot is not None:
             pulumi.set(__self__, "reboot", reboot)
+        if reboot_timeout_seconds is None:
+            reboot_timeout_seconds = 600
+        if reboot_timeout_seconds is not None:
+            pulumi.set(__self__, "reboot_timeout_seconds", reboot_timeout_seconds)
         if sysctl_file is None:
             sysctl_file = '99-zz-kernelhardening.conf'
         if sysctl_file is not None:
@@ -251,6 +257,18 @@ class KernelHardeningArgs:
         pulumi.set(self, "reboot", value)
 
     @_builtins.property
+    @pulumi.getter(name="rebootTimeoutSeconds")
+    def reboot_timeout_seconds(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        With `reboot: ifRequired`: how long the host may take to go down and come back with SSH, in seconds (HostReboot's timeoutSeconds).
+        """
+        return pulumi.get(self, "reboot_timeout_seconds")
+
+    @reboot_timeout_seconds.setter
+    def reboot_timeout_seconds(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "reboot_timeout_seconds", value)
+
+    @_builtins.property
     @pulumi.getter(name="sysctlFile")
     def sysctl_file(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -282,6 +300,7 @@ class KernelHardening(pulumi.ComponentResource):
                  overrides: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  profile: pulumi.Input[Optional['Profile']] = None,
                  reboot: pulumi.Input[Optional['RebootPolicy']] = None,
+                 reboot_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  sysctl_file: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
@@ -304,6 +323,7 @@ class KernelHardening(pulumi.ComponentResource):
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] overrides: Per-key values that replace or add to the profile's, e.g. `{"kernel.yama.ptrace_scope": "3"}`.
         :param pulumi.Input['Profile'] profile: `baseline` (the post's runtime settings and Lockdown integrity) or `strict` (adds KSPP's sysctls).
         :param pulumi.Input['RebootPolicy'] reboot: `ifRequired`: a HostReboot child reboots the host when a child needs it (boot parameters, Lockdown lowered, pinned kernel) and verifies them after; `never`: only rebootRequired says so.
+        :param pulumi.Input[_builtins.int] reboot_timeout_seconds: With `reboot: ifRequired`: how long the host may take to go down and come back with SSH, in seconds (HostReboot's timeoutSeconds).
         :param pulumi.Input[_builtins.str] sysctl_file: File name of the Sysctl drop-in under /etc/sysctl.d. The default sorts after the distribution's drop-ins so the profile's values win at boot.
         """
         ...
@@ -345,6 +365,7 @@ class KernelHardening(pulumi.ComponentResource):
                  overrides: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  profile: pulumi.Input[Optional['Profile']] = None,
                  reboot: pulumi.Input[Optional['RebootPolicy']] = None,
+                 reboot_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  sysctl_file: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
@@ -382,6 +403,9 @@ class KernelHardening(pulumi.ComponentResource):
             if reboot is None:
                 reboot = 'never'
             __props__.__dict__["reboot"] = reboot
+            if reboot_timeout_seconds is None:
+                reboot_timeout_seconds = 600
+            __props__.__dict__["reboot_timeout_seconds"] = reboot_timeout_seconds
             if sysctl_file is None:
                 sysctl_file = '99-zz-kernelhardening.conf'
             __props__.__dict__["sysctl_file"] = sysctl_file
