@@ -29,28 +29,38 @@ interface Entry {
 }
 
 /**
- * The CLI run this process belongs to: its parent's pid and start time; undefined when unknown, and
- * unless the parent is a run of a preview and an update that each refresh (`up`, `refresh`; not with
- * `--skip-preview`, and not `pulumi watch`, many updates in one process).
+ * The CLI run this process belongs to: the `pulumi` process that started it (the engine starts plugins
+ * itself; a wrapper such as `time` or a launcher script in between is allowed), by pid and start time.
+ * Undefined when there is none, and unless it is a run of a preview and an update that each refresh
+ * (`up`, `refresh`; not with `--skip-preview`, and not `pulumi watch`, many updates in one process).
  */
-export function runScope(ppid = process.ppid): string | undefined {
-    if (ppid <= 1) return undefined;
-    try {
-        const argv = readFileSync(`/proc/${ppid}/cmdline`, "utf8").split("\0").slice(1);
-        if (!argv.some((a) => TWO_PHASES.has(a)) || argv.some((a) => ONE_PHASE.has(a))) return undefined;
-    } catch {
-        return undefined;
+export function runScope(from = process.ppid): string | undefined {
+    let pid = from;
+    for (let depth = 0; depth < 4 && pid > 1; depth++) {
+        const p = processStat(pid);
+        if (!p) return undefined;
+        if (p.comm === "pulumi") {
+            try {
+                const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(1);
+                if (!argv.some((a) => TWO_PHASES.has(a)) || argv.some((a) => ONE_PHASE.has(a))) return undefined;
+            } catch {
+                return undefined;
+            }
+            return `${pid}-${p.start}`;
+        }
+        pid = p.ppid;
     }
-    return processIdentity(ppid);
+    return undefined;
 }
 
-/** A process's pid and start time (a pid can be reused, the pair cannot); undefined if it is gone. */
-function processIdentity(pid: number): string | undefined {
+/** A process's name, parent and start time (a pid can be reused, pid and start time cannot). */
+function processStat(pid: number): { comm: string; ppid: number; start: string } | undefined {
     try {
         const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-        // Field 22 (start time), counted after the command name, which may hold spaces and parentheses.
-        const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-        return /^\d+$/.test(start) ? `${pid}-${start}` : undefined;
+        // The name is in parentheses and may hold spaces and parentheses itself: fields are counted after it.
+        const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return /^\d+$/.test(f[19]) ? { comm, ppid: Number(f[1]), start: f[19] } : undefined;
     } catch {
         return undefined;
     }
@@ -108,7 +118,8 @@ export function openReadCache(env: NodeJS.ProcessEnv = process.env, scope = runS
 function sweep(root: string, keep: string): void {
     for (const name of safeList(root)) {
         if (name === keep) continue;
-        const stale = processIdentity(Number(name.split("-")[0])) !== name;
+        const [pid, start] = name.split("-");
+        const stale = processStat(Number(pid))?.start !== start;
         if (stale) rmSync(join(root, name), { recursive: true, force: true });
     }
 }

@@ -1,6 +1,6 @@
 // The read cache: the update phase of a plain `up` gets what its preview read, in another provider
 // process of the same CLI run; nothing else ever does, and no secret is written.
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { z } from "zod/v4";
@@ -144,21 +144,33 @@ test("the directories of CLI runs that are gone are swept", () => {
     expect(readdirSync(root).sort()).toEqual(["300-1"]);
 });
 
-test("a CLI run is an `up` or a `refresh` process, named by its pid and start time; `--skip-preview`, `watch`, other commands and dead pids are none", async () => {
-    const child = (...argv: string[]) => spawn("/bin/sh", ["-c", "sleep 30", "pulumi", ...argv], { stdio: "ignore" });
-    const up = child("up", "--yes", "--stack", "dev");
-    const watch = child("watch");
-    const preview = child("preview");
-    const skip = child("up", "--yes", "--skip-preview");
+test("a CLI run is the `pulumi` process above the provider (through a wrapper too) of an `up` or a `refresh`; `--skip-preview`, `watch`, other commands and no `pulumi` are none", async () => {
+    // A stand-in for the CLI: an executable named pulumi (its process name), which starts a wrapper.
+    const cli = join(dir, "pulumi");
+    writeFileSync(cli, "#!/bin/sh\nsh -c 'while :; do sleep 1; done' &\necho $!\nwait\n", { mode: 0o755 });
+    const start = async (...argv: string[]) => {
+        const c = spawn(cli, argv, { stdio: ["ignore", "pipe", "ignore"] });
+        const wrapper = Number(await new Promise<string>((r) => c.stdout!.once("data", (d: Buffer) => r(d.toString()))));
+        return { c, wrapper };
+    };
+    const runs = await Promise.all([
+        start("up", "--yes", "--stack", "dev"),
+        start("watch"),
+        start("preview"),
+        start("up", "--yes", "--skip-preview"),
+        start("refresh"),
+    ]);
+    const [up, watch, preview, skip, refresh] = runs;
     try {
-        await new Promise((r) => setTimeout(r, 200));
-        expect(runScope(up.pid!)).toMatch(new RegExp(`^${up.pid}-\\d+$`));
-        expect(runScope(watch.pid!)).toBeUndefined();
-        expect(runScope(preview.pid!)).toBeUndefined();
-        expect(runScope(skip.pid!)).toBeUndefined();
+        expect(runScope(up.c.pid!)).toMatch(new RegExp(`^${up.c.pid}-\\d+$`));
+        // From the wrapper's process up to the CLI: the same run.
+        expect(runScope(up.wrapper)).toBe(runScope(up.c.pid!));
+        expect(runScope(refresh.wrapper)).toMatch(new RegExp(`^${refresh.c.pid}-`));
+        for (const r of [watch, preview, skip]) expect(runScope(r.wrapper)).toBeUndefined();
+        expect(runScope(process.pid)).toBeUndefined(); // jest: no pulumi above it
         expect(runScope(4194305)).toBeUndefined();
-        expect(runScope(1)).toBeUndefined();
     } finally {
-        await Promise.all([up, watch, preview, skip].map((c) => new Promise((r) => (c.on("exit", r), c.kill()))));
+        for (const r of runs) process.kill(r.wrapper);
+        await Promise.all(runs.map((r) => new Promise((res) => (r.c.exitCode !== null ? res(null) : (r.c.on("exit", res), r.c.kill())))));
     }
 });
