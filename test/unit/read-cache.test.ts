@@ -151,6 +151,8 @@ test("a CLI run is the `pulumi` process above the provider (through a wrapper to
     const start = async (...argv: string[]) => {
         const c = spawn(cli, argv, { stdio: ["ignore", "pipe", "ignore"] });
         const wrapper = Number(await new Promise<string>((r) => c.stdout!.once("data", (d: Buffer) => r(d.toString()))));
+        // Until it execs, the forked wrapper is still named pulumi.
+        while (readFileSync(`/proc/${wrapper}/comm`, "utf8") === "pulumi\n") await new Promise((r) => setTimeout(r, 10));
         return { c, wrapper };
     };
     const runs = await Promise.all([
