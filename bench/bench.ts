@@ -315,6 +315,16 @@ class Proxy {
 }
 
 // ---------------------------------------------------------------------------------------------
+/** One line of a provider process's KH_MEMORY_TRACE (MB). */
+interface MemorySample {
+    pid: number;
+    rss: number;
+    heapUsed: number;
+    heapTotal: number;
+    external: number;
+    arrayBuffers: number;
+}
+
 interface RunResult {
     ok: boolean;
     detail: string;
@@ -477,10 +487,17 @@ class Ours implements Tool {
     private async measured(args: string[], what: string, env: NodeJS.ProcessEnv = {}) {
         const trace = join(OUT, "tmp", "trace.jsonl");
         const mem = join(OUT, "tmp", "mem.txt");
+        const memTrace = join(OUT, "tmp", "memtrace.jsonl");
         rmSync(trace, { force: true });
         rmSync(mem, { force: true });
+        rmSync(memTrace, { force: true });
         const t0 = Date.now();
-        const r = await this.pulumi(args, logPath(what), { ...env, KH_TRACE_FILE: trace, KH_BENCH_MEM_FILE: mem });
+        const r = await this.pulumi(args, logPath(what), {
+            ...env,
+            KH_TRACE_FILE: trace,
+            KH_BENCH_MEM_FILE: mem,
+            KH_MEMORY_TRACE: memTrace,
+        });
         const t1 = Date.now();
         const lines = existsSync(trace)
             ? readFileSync(trace, "utf8")
@@ -502,6 +519,15 @@ class Ours implements Tool {
                   .filter((l) => /^\d+ /.test(l))
             : [];
         const rssKb = memLines.map((l) => Number(l.split(" ")[0]));
+        // What the largest provider process held at its peak (KH_MEMORY_TRACE, sampled every 250 ms).
+        const samples = existsSync(memTrace)
+            ? readFileSync(memTrace, "utf8")
+                  .trim()
+                  .split("\n")
+                  .filter(Boolean)
+                  .map((l) => JSON.parse(l) as MemorySample)
+            : [];
+        const top = samples.reduce<MemorySample | undefined>((a, b) => (!a || b.rss > a.rss ? b : a), undefined);
         const ts = lines.map((l) => l.t);
         // Per provider process (pid): its commands, and on how many hosts. A provider process opens
         // one connection per host, so the distinct pids per host are its SSH handshakes per run.
@@ -533,6 +559,13 @@ class Ours implements Tool {
                 providerProcs: rssKb.length,
                 providerTotalMB: rssKb.reduce((a, b) => a + b, 0) / 1024,
                 providerPeakMB: rssKb.length ? Math.max(...rssKb) / 1024 : undefined,
+                // At the sampled RSS peak: V8's heap (used, reserved) and memory outside it (Buffers, ssh2's crypto).
+                providerPeakSample: top && {
+                    rss: top.rss,
+                    heapUsed: top.heapUsed,
+                    heapTotal: top.heapTotal,
+                    external: top.external,
+                },
                 // Where the time goes: before the first remote command (CLI, program, engine, provider
                 // start, SSH handshakes), between the first and last, and after the last one.
                 timeline: ts.length

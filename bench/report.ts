@@ -33,6 +33,7 @@ interface Sample {
         providerTotalMB?: number;
         providerProcs?: number;
         providerPeakMB?: number;
+        providerPeakSample?: { rss: number; heapUsed: number; heapTotal: number; external: number };
         timeline?: { toFirstCmd: number; cmdSpan: number; afterLastCmd: number };
     };
 }
@@ -331,6 +332,14 @@ for (const n of [...new Set(rows.map((r) => r.n))].sort((x, y) => x - y)) {
         } catch {
             /* the probe is informative only */
         }
+        // The sampled peak of the run with the highest RSS at N = maxN: how much of it is V8's heap.
+        const sampled = res.samples
+            .filter((s) => s.tool === "ours" && s.n === maxN)
+            .map((s) => s.extra?.providerPeakSample)
+            .filter((x): x is NonNullable<typeof x> => !!x)
+            .sort((a, b) => b.rss - a.rss)[0];
+        if (sampled)
+            breakdown += ` At its sampled peak (${sampled.rss.toFixed(0)} MB RSS) the largest provider process had ${sampled.heapTotal.toFixed(0)} MB of V8 heap reserved (${sampled.heapUsed.toFixed(0)} MB in use) and ${sampled.external.toFixed(0)} MB outside it (Buffers, ssh2).`;
         targets.push(
             `- Provider peak memory (VmHWM, GNU time's max RSS, per provider process) at N = ${maxN}: ${peak.toFixed(0)} MB (N = ${minN}: ${low.toFixed(0)} MB, so about ${((peak - low) / (maxN - minN)).toFixed(1)} MB per host): ` +
                 (peak < 250

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point of pulumi-resource-kernelhardening: serve the provider on a free loopback port and
 // tell the engine which one on stdout (the only thing ever written there).
+import { appendFileSync } from "fs";
 import * as grpc from "@grpc/grpc-js";
 import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import { EngineLogger } from "./protocol/engine";
@@ -24,6 +25,27 @@ async function main() {
     };
     process.on("SIGINT", shutdown);
     process.on("SIGTERM", shutdown);
+    traceMemory(process.env.KH_MEMORY_TRACE);
+}
+
+/** KH_MEMORY_TRACE=FILE: this process's memory (V8 heap, buffers, RSS) every 250 ms, for the benchmark's profile. */
+function traceMemory(file: string | undefined) {
+    if (!file) return;
+    const t0 = Date.now();
+    setInterval(() => {
+        const m = process.memoryUsage();
+        const mb = (n: number) => Math.round(n / 104857.6) / 10;
+        const line = {
+            pid: process.pid,
+            t: (Date.now() - t0) / 1000,
+            rss: mb(m.rss),
+            heapUsed: mb(m.heapUsed),
+            heapTotal: mb(m.heapTotal),
+            external: mb(m.external),
+            arrayBuffers: mb(m.arrayBuffers),
+        };
+        appendFileSync(file, JSON.stringify(line) + "\n");
+    }, 250).unref();
 }
 
 main().catch((err) => {

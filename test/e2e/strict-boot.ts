@@ -88,6 +88,8 @@ export async function strictProfileWithReboot(vm: VmState, track: (s: Stack) => 
     expect(first.output).toMatch(/rebooting \(\d+ watched resources? needs? a reboot\)/);
     expect(first.output).toMatch(/back after \d+ s with a new boot; verified: .*module\.sig_enforce=1/);
     expect(await bootId(vm)).not.toBe(boot0);
+    // The component's rebootTimeoutSeconds reached its HostReboot (once it did not, and 600 s applied).
+    expect(await stack.outputsOf("kernelhardening:index:HostReboot", "web-reboot")).toMatchObject({ timeoutSeconds: 1500 });
 
     // Persisted where this host boots from; the boot entries carry every parameter.
     const outs = await stack.outputsOf(CMDLINE, "web-cmdline");

@@ -71,3 +71,23 @@ describe("KernelHardening profiles", () => {
         expect(overridden.entries["kernel.yama.ptrace_scope"]).toBe("1");
     });
 });
+
+describe("KernelHardening's Construct inputs", () => {
+    // Loaded here only: the component module pulls in @pulumi/pulumi's runtime.
+    const { plainInputs } = require("../../provider/components/hardening/component") as typeof import("../../provider/components/hardening/component");
+    const { HardeningBootObject } = jest.requireActual("../../provider/resources/kernelcmdline/profile") as typeof import("../../provider/resources/kernelcmdline/profile");
+
+    test("every input of the schema reaches the component, rebootTimeoutSeconds among them", async () => {
+        const shape = await plainInputs({ profile: "strict", reboot: "ifRequired", rebootTimeoutSeconds: 1500, connection: { host: "h" } });
+        expect(shape.data).toMatchObject({ profile: "strict", reboot: "ifRequired", rebootTimeoutSeconds: 1500 });
+        // Every property of the schema is read from the engine's inputs (not a list kept by hand).
+        const read = new Set<string | symbol>();
+        await plainInputs(new Proxy({}, { get: (_, k) => void read.add(k) }));
+        expect(Object.keys(HardeningBootObject.shape).filter((k) => !read.has(k))).toEqual(["connection"]);
+        expect((await plainInputs({})).data.rebootTimeoutSeconds).toBe(600);
+    });
+
+    test("a bad input is an error naming the property", async () => {
+        await expect(plainInputs({ rebootTimeoutSeconds: 5 })).rejects.toThrow(/rebootTimeoutSeconds/);
+    });
+});

@@ -21,6 +21,25 @@ function inputError(message: string): Error {
     return new pulumi.InputPropertiesError({ message, errors: [] } as never);
 }
 
+/**
+ * Every input but the connection, as plain values parsed by the component's schema. Structural
+ * choices (which children exist) come from them; the connection may stay an Output (it is a secret)
+ * and flows into the children as is. The keys come from the schema itself: a list kept by hand here
+ * once missed one (rebootTimeoutSeconds, silently left at its default).
+ */
+export async function plainInputs(inputs: Record<string, unknown>) {
+    const plain: Record<string, unknown> = {};
+    for (const k of Object.keys(HardeningBootObject.shape).filter((k) => k !== "connection")) plain[k] = await known(inputs[k]);
+    const shape = HardeningBootObject.omit({ connection: true }).safeParse(JSON.parse(JSON.stringify(plain)));
+    if (!shape.success)
+        throw inputError(
+            shape.error.issues
+                .map((i: { path: PropertyKey[]; message: string }) => `${i.path.join(".")}: ${i.message}`)
+                .join("; "),
+        );
+    return shape;
+}
+
 class KernelHardening extends pulumi.ComponentResource {
     private resolveOutputs!: (outputs: pulumi.Inputs) => void;
 
@@ -44,32 +63,7 @@ export async function constructKernelHardening(
     const comp = new KernelHardening(name, opts);
     const child = { parent: comp };
 
-    // Structural choices (which children exist) come from plain inputs; the connection may stay an
-    // Output (it is a secret) and flows into the children as is.
-    const plain: Record<string, unknown> = {};
-    const keys = [
-        "profile",
-        "overrides",
-        "exclude",
-        "allowOneWay",
-        "exact",
-        "lockdownMode",
-        "sysctlFile",
-        "kernelPin",
-        "moduleBlocklist",
-        "reboot",
-        "kernelCmdline",
-        "costlyBootParameters",
-        "excludeBootParameters",
-    ];
-    for (const k of keys) plain[k] = await known(inputs[k]);
-    const shape = HardeningBootObject.omit({ connection: true }).safeParse(JSON.parse(JSON.stringify(plain)));
-    if (!shape.success)
-        throw inputError(
-            shape.error.issues
-                .map((i: { path: PropertyKey[]; message: string }) => `${i.path.join(".")}: ${i.message}`)
-                .join("; "),
-        );
+    const shape = await plainInputs(inputs);
     const connection = pulumi.output(inputs.connection as pulumi.Input<Record<string, unknown>>);
 
     // One read of the host tells which profile keys this kernel has.
