@@ -341,7 +341,7 @@ for (const n of [...new Set(rows.map((r) => r.n))].sort((x, y) => x - y)) {
         if (sampled)
             breakdown += ` At its sampled peak (${sampled.rss.toFixed(0)} MB RSS) the largest provider process had ${sampled.heapTotal.toFixed(0)} MB of V8 heap reserved (${sampled.heapUsed.toFixed(0)} MB in use) and ${sampled.external.toFixed(0)} MB outside it (Buffers, ssh2).`;
         targets.push(
-            `- Provider peak memory (VmHWM, GNU time's max RSS, per provider process) at N = ${maxN}: ${peak.toFixed(0)} MB (N = ${minN}: ${low.toFixed(0)} MB, so about ${((peak - low) / (maxN - minN)).toFixed(1)} MB per host): ` +
+            `- Provider peak memory (VmHWM, GNU time's max RSS, per provider process) at N = ${maxN}: ${peak.toFixed(0)} MB${minN < maxN ? ` (N = ${minN}: ${low.toFixed(0)} MB, so about ${((peak - low) / (maxN - minN)).toFixed(1)} MB per host)` : ""}: ` +
                 (peak < 250
                     ? "target (< 250 MB at N = 500) **met**."
                     : `target (< 250 MB at N = 500) **missed** by ${(peak - 250).toFixed(0)} MB.`) +
@@ -544,7 +544,7 @@ const md = [
     "",
     `Run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC with \`${process.env.KH_BENCH_COMMAND ?? "bench/run.sh"}\`.`,
     "",
-    `Machine: ${machine}. Shared: other engineers' QEMU VMs and test suites ran on it at the same time; the 1-minute load average during the runs was ${loads.length ? `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}` : "?"} (now ${loadavg()[0].toFixed(1)}).`,
+    `Machine: ${machine}. The 1-minute load average during the runs (the fleet's own sshd logins and scripts included) was ${loads.length ? `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}` : "?"} (now ${loadavg()[0].toFixed(1)}).`,
     "",
     `Versions: ${versions}.`,
     "",
