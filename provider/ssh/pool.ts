@@ -103,6 +103,7 @@ interface Entry {
     channels: Semaphore;
     /** Callers that have this entry and have not finished (waiting for the dial or a channel, or running). */
     users: number;
+    /** When it was last used, in the pool's own order (a counter: two uses within a millisecond stay ordered). */
     lastUsed: number;
     idleTimer?: NodeJS.Timeout;
     /** Holds one of the pool's connection slots until retired. */
@@ -275,6 +276,8 @@ export class SshPool {
     private entries = new Map<string, Entry>();
     private readonly maxConnections: number;
     private slotsUsed = 0;
+    /** Orders the entries' last uses for least-recently-used eviction. */
+    private uses = 0;
     private slotWaiters: Array<() => void> = [];
     private cancelled = false;
 
@@ -378,7 +381,7 @@ export class SshPool {
                 client: this.open(c),
                 channels: new Semaphore(MAX_CHANNELS_PER_CONNECTION),
                 users: 0,
-                lastUsed: Date.now(),
+                lastUsed: ++this.uses,
                 holdsSlot: true,
             };
             created.client.then(
@@ -452,7 +455,7 @@ export class SshPool {
             }
         } finally {
             e.users--;
-            e.lastUsed = Date.now();
+            e.lastUsed = ++this.uses;
             if (e.users === 0 && e.ready && e.holdsSlot) {
                 // Another host waits for a slot: this one's is worth more there than kept for reuse.
                 if (this.slotWaiters.length > 0) this.retire(e);

@@ -123,6 +123,24 @@ describe("the cap on open connections", () => {
         expect(p.stats().open).toBe(2);
     });
 
+    test("uses within one millisecond keep their order: the least recently used is still the one closed", async () => {
+        const [a, b, c] = await fleet(3);
+        const p = newPool(2);
+        // A clock that never moves: the order of use must not depend on it (it once did, and a fast
+        // machine closed the connection just used).
+        const now = jest.spyOn(Date, "now").mockReturnValue(1_000_000);
+        try {
+            await p.run(conn(a.port), "1");
+            await p.run(conn(b.port), "2");
+            await p.run(conn(a.port), "3");
+            await p.run(conn(c.port), "4");
+        } finally {
+            now.mockRestore();
+        }
+        expect(await until(() => b.open() === 0)).toBe(true);
+        expect([a.open(), c.open()]).toEqual([1, 1]);
+    });
+
     test("idle connections are closed after the idle time even when nobody waits", async () => {
         const [a] = await fleet(1);
         const p = newPool(4, 100);
