@@ -560,12 +560,7 @@ class Ours implements Tool {
                 providerTotalMB: rssKb.reduce((a, b) => a + b, 0) / 1024,
                 providerPeakMB: rssKb.length ? Math.max(...rssKb) / 1024 : undefined,
                 // At the sampled RSS peak: V8's heap (used, reserved) and memory outside it (Buffers, ssh2's crypto).
-                providerPeakSample: top && {
-                    rss: top.rss,
-                    heapUsed: top.heapUsed,
-                    heapTotal: top.heapTotal,
-                    external: top.external,
-                },
+                providerPeakSample: top,
                 // Where the time goes: before the first remote command (CLI, program, engine, provider
                 // start, SSH handshakes), between the first and last, and after the last one.
                 timeline: ts.length

@@ -1,5 +1,6 @@
 import { HardeningInputsSchema, resolveProfile, candidateKeys, BASELINE, STRICT_EXTRA } from "../../provider/components/hardening/profiles";
 import { SYSCTL_RULES } from "../../provider/audit/rules/sysctl";
+import { HardeningBootObject } from "../../provider/resources/kernelcmdline/profile";
 
 const parse = (x: Record<string, unknown>) => HardeningInputsSchema.parse({ connection: { host: "h" }, ...x });
 
@@ -75,7 +76,6 @@ describe("KernelHardening profiles", () => {
 describe("KernelHardening's Construct inputs", () => {
     // Loaded here only: the component module pulls in @pulumi/pulumi's runtime.
     const { plainInputs } = require("../../provider/components/hardening/component") as typeof import("../../provider/components/hardening/component");
-    const { HardeningBootObject } = jest.requireActual("../../provider/resources/kernelcmdline/profile") as typeof import("../../provider/resources/kernelcmdline/profile");
 
     test("every input of the schema reaches the component, rebootTimeoutSeconds among them", async () => {
         const shape = await plainInputs({ profile: "strict", reboot: "ifRequired", rebootTimeoutSeconds: 1500, connection: { host: "h" } });

@@ -78,7 +78,7 @@ function newPool(max: number, idleMs?: number): SshPool {
     pools.push(p);
     return p;
 }
-// Up to 10 s: the server sees a close only when its event loop gets to it, late on a loaded machine.
+// Up to 10 s for the server to see a close (it sees it when its event loop gets to it).
 const until = async (ok: () => boolean) => {
     for (let i = 0; i < 1000 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
     return ok();

@@ -27,10 +27,12 @@ function inputError(message: string): Error {
  * and flows into the children as is. The keys come from the schema itself: a list kept by hand here
  * once missed one (rebootTimeoutSeconds, silently left at its default).
  */
+const PlainInputs = HardeningBootObject.omit({ connection: true });
+
 export async function plainInputs(inputs: Record<string, unknown>) {
     const plain: Record<string, unknown> = {};
-    for (const k of Object.keys(HardeningBootObject.shape).filter((k) => k !== "connection")) plain[k] = await known(inputs[k]);
-    const shape = HardeningBootObject.omit({ connection: true }).safeParse(JSON.parse(JSON.stringify(plain)));
+    for (const k of Object.keys(PlainInputs.shape)) plain[k] = await known(inputs[k]);
+    const shape = PlainInputs.safeParse(JSON.parse(JSON.stringify(plain)));
     if (!shape.success)
         throw inputError(
             shape.error.issues
