@@ -1221,6 +1221,14 @@ async function main() {
                 what: "pulumi up, stack with no resources, program precompiled",
                 wall: (performance.now() - t) / 1000,
             });
+            // The engine's floor for the plain `up` target at N = 1: a preview and an update, nothing in them.
+            t = performance.now();
+            const res3 = await pre.pulumi(["up", "--yes"], logPath("ours-empty-plain-up-js"));
+            if (res3.code !== 0) throw new Error(`empty stack plain up (precompiled) failed: ${res3.out}`);
+            fixed.push({
+                what: "plain pulumi up (preview, then update), stack with no resources, program precompiled",
+                wall: (performance.now() - t) / 1000,
+            });
         }
     }
 

@@ -356,10 +356,14 @@ const cliStart = fixedOf("pulumi version (CLI start)");
 const emptyUp = fixedOf("pulumi up, stack with no resources");
 const profile: string[] = [];
 const emptyJs = fixedOf("pulumi up, stack with no resources, program precompiled");
+const emptyPlainJs = fixedOf("plain pulumi up (preview, then update), stack with no resources, program precompiled");
 profile.push(
     `Fixed costs, no host involved (median of ${res.opts.reps}): \`pulumi version\` (CLI start) ${f2(cliStart)} s; \`pulumi up\` of a stack with no resources (CLI, Node.js language host, the TypeScript program compiled by ts-node, engine, state write; no provider process) ${f2(emptyUp)} s` +
         (Number.isFinite(emptyJs)
-            ? `; the same with the program precompiled by tsc (\`runtime.options.typescript: false\`, \`main\` = the JS output) ${f2(emptyJs)} s.`
+            ? `; the same with the program precompiled by tsc (\`runtime.options.typescript: false\`, \`main\` = the JS output) ${f2(emptyJs)} s`
+            : "") +
+        (Number.isFinite(emptyPlainJs)
+            ? `; a plain \`pulumi up\` (preview, then update) of that precompiled empty stack ${f2(emptyPlainJs)} s: the engine's floor for any provider's plain no-op \`up\`, before a host is read.`
             : "."),
 );
 profile.push("");

@@ -2,12 +2,18 @@
 // Entry point of pulumi-resource-kernelhardening: serve the provider on a free loopback port and
 // tell the engine which one on stdout (the only thing ever written there).
 import { appendFileSync } from "fs";
+import { setFlagsFromString } from "v8";
 import * as grpc from "@grpc/grpc-js";
 import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import { EngineLogger } from "./protocol/engine";
 import { makeService } from "./protocol/server";
 import { definition } from "./definition";
 import { pool } from "./ssh/pool";
+
+// KH_OPTIMIZE_FOR_SIZE=1: V8 keeps its heap near the live size instead of growing it to several
+// times that (at N = 500: 129 MB peak RSS instead of 258 MB), for more time in GC. Off by default:
+// the one run with it (bench/RESULTS-2026-12-02-optimize-for-size.md) was slower, cost not isolated.
+if (process.env.KH_OPTIMIZE_FOR_SIZE === "1") setFlagsFromString("--optimize-for-size");
 
 async function main() {
     const engineAddress = process.argv.slice(2).find((a) => !a.startsWith("-"));
