@@ -12,7 +12,7 @@ import { pool } from "./ssh/pool";
 
 // KH_OPTIMIZE_FOR_SIZE=1: V8 keeps its heap near the live size instead of growing it to several
 // times that (at N = 500: 129 MB peak RSS instead of 258 MB), for more time in GC. Off by default:
-// the one run with it (bench/RESULTS-2026-12-02-optimize-for-size.md) was slower, cost not isolated.
+// it cost 10-30 % more time at N = 50 (bench/RESULTS-2026-12-02-optimize-for-size.md).
 if (process.env.KH_OPTIMIZE_FOR_SIZE === "1") setFlagsFromString("--optimize-for-size");
 
 async function main() {
