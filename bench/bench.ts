@@ -1208,27 +1208,25 @@ async function main() {
         await ours.prepare([]);
         const pre = new Ours(cliDir, keyFile, jsMain);
         await pre.prepare([]);
-        // Alternated, so the machine's changing load hits both alike.
+        // One timed `pulumi` run of an empty stack into the fixed costs.
+        const empty = async (tool: Ours, args: string[], log: string, what: string) => {
+            const t = performance.now();
+            const res = await tool.pulumi(args, logPath(log));
+            if (res.code !== 0) throw new Error(`${what} failed: ${res.out}`);
+            fixed.push({ what, wall: (performance.now() - t) / 1000 });
+        };
+        const skipPreview = ["up", "--yes", "--skip-preview"];
+        // Alternated, so the machine's changing load hits them alike.
         for (let r = 0; r < o.reps; r++) {
-            let t = performance.now();
-            const res = await ours.pulumi(["up", "--yes", "--skip-preview"], logPath("ours-empty-up"));
-            if (res.code !== 0) throw new Error(`empty stack up failed: ${res.out}`);
-            fixed.push({ what: "pulumi up, stack with no resources", wall: (performance.now() - t) / 1000 });
-            t = performance.now();
-            const res2 = await pre.pulumi(["up", "--yes", "--skip-preview"], logPath("ours-empty-up-js"));
-            if (res2.code !== 0) throw new Error(`empty stack up (precompiled) failed: ${res2.out}`);
-            fixed.push({
-                what: "pulumi up, stack with no resources, program precompiled",
-                wall: (performance.now() - t) / 1000,
-            });
+            await empty(ours, skipPreview, "ours-empty-up", "pulumi up, stack with no resources");
+            await empty(pre, skipPreview, "ours-empty-up-js", "pulumi up, stack with no resources, program precompiled");
             // The engine's floor for the plain `up` target at N = 1: a preview and an update, nothing in them.
-            t = performance.now();
-            const res3 = await pre.pulumi(["up", "--yes"], logPath("ours-empty-plain-up-js"));
-            if (res3.code !== 0) throw new Error(`empty stack plain up (precompiled) failed: ${res3.out}`);
-            fixed.push({
-                what: "plain pulumi up (preview, then update), stack with no resources, program precompiled",
-                wall: (performance.now() - t) / 1000,
-            });
+            await empty(
+                pre,
+                ["up", "--yes"],
+                "ours-empty-plain-up-js",
+                "plain pulumi up (preview, then update), stack with no resources, program precompiled",
+            );
         }
     }
 
