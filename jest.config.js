@@ -9,7 +9,7 @@ const PART_B = ["faults", "packaging", "sudo", "hostile", "hostile-local", "read
 const partB = `/test/e2e/(${PART_B.join("|")})\\.test\\.ts$`;
 const part = process.env.KH_E2E_PART;
 // Files that boot VMs of their own and never use the shared one run in the platform project's run.
-const OWN_VMS = ["/test/e2e/platforms[^/]*\\.test\\.ts$", "/test/e2e/reboot\\.test\\.ts$"];
+const OWN_VMS = ["/test/e2e/platforms[^/]*\\.test\\.ts$", "/test/e2e/(lockdown-)?reboot\\.test\\.ts$"];
 const e2eIgnore = ["/node_modules/", ...OWN_VMS];
 if (part === "a") e2eIgnore.push(partB);
 if (part === "b") e2eIgnore.push(`^(?!.*${partB})`);
@@ -39,8 +39,8 @@ module.exports = {
       displayName: "platforms",
       testEnvironment: "node",
       transform: { "^.+\\.ts$": tsJest },
-      // Reboots through GRUB on Debian 12 VMs of its own (examples/rolling-reboot) also run here.
-      testMatch: ["<rootDir>/test/e2e/platforms*.test.ts", "<rootDir>/test/e2e/reboot.test.ts"],
+      // Reboots through GRUB on Debian 12 VMs of their own (HostReboot, examples/rolling-reboot, Lockdown) also run here.
+      testMatch: ["<rootDir>/test/e2e/platforms*.test.ts", "<rootDir>/test/e2e/*reboot.test.ts"],
       modulePathIgnorePatterns: ["<rootDir>/sdk/", "<rootDir>/dist/"],
       globalSetup: "<rootDir>/test/e2e/global-setup.ts",
     },

@@ -35,16 +35,16 @@ background() { # NAME CMD...
 }
 if [ "$KH_PLATFORMS" = 1 ]; then
   log "platform matrix (in the background): every resource's core on Debian 13 BIOS/GRUB and Debian 13 UEFI/systemd-boot"
-  background "platform matrix" npx jest --selectProjects platforms --runInBand --forceExit test/e2e/platforms-
-  log "reboots through GRUB on Debian 12 VMs of their own (in the background): HostReboot, the rolling reboot, the strict profile"
-  background "reboots" npx jest --selectProjects platforms --runInBand --forceExit test/e2e/reboot.test.ts
+  background "platform matrix" npx jest --selectProjects platforms --runInBand --forceExit --verbose test/e2e/platforms-
+  log "reboots through GRUB on Debian 12 VMs of their own (in the background): HostReboot, the rolling reboot, the strict profile, Lockdown"
+  background "reboots" npx jest --selectProjects platforms --runInBand --forceExit --verbose 'test/e2e/(lockdown-)?reboot\.test\.ts$'
 fi
 log "end-to-end tests, second half (in the background): faults, packaging, hostile hosts, sudo, import, provider config, ..."
-background "end-to-end tests, second half" env KH_E2E_PART=b npx jest --selectProjects e2e --runInBand --forceExit
+background "end-to-end tests, second half" env KH_E2E_PART=b npx jest --selectProjects e2e --runInBand --forceExit --verbose
 log "end-to-end tests, first half (real VM, real Pulumi CLI; one at a time on a shared, snapshotted VM)"
 failed=()
 fg_start=$SECONDS
-KH_E2E_PART=a npx jest --selectProjects e2e --runInBand --forceExit || failed+=("end-to-end tests, first half")
+KH_E2E_PART=a npx jest --selectProjects e2e --runInBand --forceExit --verbose || failed+=("end-to-end tests, first half")
 durations=("end-to-end tests, first half: $((SECONDS - fg_start)) s")
 for i in "${!pids[@]}"; do
   status=0

@@ -1,25 +1,19 @@
-// Lockdown end to end: the real Pulumi CLI, the provider plugin and Debian 12 VMs over SSH. The first
+// Lockdown end to end: the real Pulumi CLI, the provider plugin and a Debian 12 VM over SSH. The first
 // test is the Cloudflare post's demonstration: an unsigned module loads on the stock kernel until
-// Lockdown is raised to integrity. Reboot tests use a VM of their own (the shared one is restored
-// from its snapshot between tests, which is not a boot).
+// Lockdown is raised to integrity. The reboots are in lockdown-reboot.test.ts, on a VM of their own
+// (the shared one is restored from its snapshot between tests, which is not a boot).
 import { existsSync, readFileSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { connectionFor, reboot, sh, sshExec, startVm, stopVm, VmState } from "../harness/vm";
+import { connectionFor, sh, sshExec, VmState } from "../harness/vm";
 import { Stack } from "../harness/pulumi";
-import { newStack, pristineVm, ResourceSpec, setResources } from "./shared";
+import { newStack, pristineVm, setResources } from "./shared";
+import { DROPIN, exists as existsOn, grubLinuxLines as grubLinuxLinesOf, level as levelOf, lockdown, TOKEN, UNIT } from "./lockdown-helpers";
 
 jest.setTimeout(600_000);
 
-const TOKEN = "kernelhardening:index:Lockdown";
-const DROPIN = "/etc/default/grub.d/90-kernelhardening-lockdown.cfg";
-const UNIT = "/etc/systemd/system/kernelhardening-lockdown.service";
 const SIG_MAGIC = Buffer.from("~Module signature appended~\n");
 const TAINT_UNSIGNED_MODULE = 8192; // bit 13
-
-function lockdown(mode: string): ResourceSpec {
-    return { type: "Lockdown", name: "lockdown", args: { mode } };
-}
 
 let vm: VmState;
 let stack: Stack | undefined;
@@ -29,19 +23,9 @@ afterEach(() => {
     stack = undefined;
 });
 
-async function level(on: VmState = vm): Promise<string> {
-    const text = await sh(on, "cat /sys/kernel/security/lockdown");
-    return /\[([a-z]+)\]/.exec(text)![1];
-}
-
-async function exists(path: string, on: VmState = vm): Promise<boolean> {
-    return (await sshExec(on, `test -e ${path}`)).code === 0;
-}
-
-/** The kernel lines of grub.cfg that the next boot can take. */
-async function grubLinuxLines(on: VmState = vm): Promise<string[]> {
-    return (await sh(on, "grep -E '^[[:space:]]*linux[[:space:]]' /boot/grub/grub.cfg")).trim().split("\n");
-}
+const level = () => levelOf(vm);
+const exists = (path: string) => existsOn(path, vm);
+const grubLinuxLines = () => grubLinuxLinesOf(vm);
 
 /** Strips the appended signature: [module][PKCS#7 sig][12-byte struct module_signature, sig_len BE last][magic]. */
 function stripSignature(ko: Buffer): Buffer {
@@ -272,61 +256,3 @@ describe("on the shared VM", () => {
         expect(await exists("/etc/systemd/system/sysinit.target.wants/kernelhardening-lockdown.service")).toBe(false);
     });
 });
-
-// Real reboots through the guest's own boot configuration, on a VM of this test's own.
-test("the level survives reboots through GRUB; a level found lower after a reboot is repaired; destroy lasts until the next reboot; the unit raises it at boot", async () => {
-    const own = await startVm("lockdown-reboot");
-    try {
-        vm = own;
-        stack = await newStack(connectionFor(own), [lockdown("integrity")]);
-        expect((await stack.up()).code).toBe(0);
-        expect(await level()).toBe("integrity");
-
-        // Someone undoes the persistence and the host reboots: the level is found lower.
-        await sh(own, `rm ${DROPIN} && update-grub 2>/dev/null`);
-        await reboot(own);
-        expect(await level()).toBe("none");
-        const drift = await stack.preview(["--refresh"]);
-        expect(drift.code).toBe(0);
-        expect(drift.output).toMatch(/~ mode\s*: "none" => "integrity"/);
-        expect(drift.output).toMatch(/lockdown is none now, below integrity/);
-        const repair = await stack.up();
-        expect(repair.code).toBe(0);
-        expect(await level()).toBe("integrity");
-
-        // The repaired persistence holds across a real reboot: the kernel starts at integrity.
-        await reboot(own);
-        expect(await level()).toBe("integrity");
-        expect(await sh(own, "cat /proc/cmdline")).toMatch(/ lockdown=integrity\b/);
-        expect(await sh(own, "dmesg")).toMatch(/Kernel is locked down from command line/);
-        expect((await stack.preview(["--refresh", "--expect-no-changes"])).code).toBe(0);
-        expect((await stack.run(["refresh", "--yes", "--stack", stack.name])).code).toBe(0);
-        expect((await stack.outputsOf(TOKEN, "lockdown")).cmdline).toMatch(/ lockdown=integrity\b/);
-
-        // Destroy removes the persistence; the level stays until the next reboot, then it is gone.
-        const destroy = await stack.destroy();
-        expect(destroy.code).toBe(0);
-        expect(destroy.output).toMatch(/lockdown is integrity now and the kernel can only raise it: it stays integrity until the next reboot/);
-        expect(await level()).toBe("integrity");
-        expect(await exists(DROPIN)).toBe(false);
-        for (const line of await grubLinuxLines()) expect(line).not.toMatch(/lockdown=/);
-        await reboot(own);
-        expect(await level()).toBe("none");
-        expect(await sh(own, "cat /proc/cmdline")).not.toMatch(/lockdown=/);
-        stack.cleanup();
-
-        // A host whose boot configuration we cannot edit: the unit raises the level early in boot.
-        await sh(own, "mkdir -p /root/hidden && mv /etc/default/grub /usr/sbin/update-grub /usr/sbin/grub-mkconfig /root/hidden/");
-        stack = await newStack(connectionFor(own), [lockdown("integrity")]);
-        expect((await stack.up()).code).toBe(0);
-        expect((await stack.outputsOf(TOKEN, "lockdown")).persistence).toBe("systemd-unit");
-        await reboot(own);
-        expect(await level()).toBe("integrity");
-        expect(await sh(own, "cat /proc/cmdline")).not.toMatch(/lockdown=/);
-        expect(await sh(own, "systemctl is-active kernelhardening-lockdown.service")).toBe("active\n");
-        expect(await sh(own, "dmesg")).toMatch(/Kernel is locked down from securityfs/);
-        expect((await stack.preview(["--refresh", "--expect-no-changes"])).code).toBe(0);
-    } finally {
-        await stopVm(own);
-    }
-}, 1_500_000);
