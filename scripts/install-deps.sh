@@ -8,14 +8,21 @@ source "$here/lib.sh"
 cd "$here/.."
 
 APT_PACKAGES=(qemu-system-x86 qemu-utils debootstrap e2fsprogs grub-pc-bin grub-common xorriso mtools openssh-client python3 socat shellcheck dash chromium xz-utils
-  ovmf dosfstools fdisk)  # the last three: the UEFI test image (firmware, ESP, GPT)
+  ovmf dosfstools fdisk  # the UEFI test image (firmware, ESP, GPT)
+  openssh-server iproute2 util-linux)  # the fleet e2e test's sshd's in network namespaces (bench/fleet.sh)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "need root to install: ${missing[*]}"
   log "installing Debian packages: ${missing[*]}"
   apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  # Installing openssh-server must not start a system sshd: deny service starts while apt runs.
+  made_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; made_policy=1; fi
+  rc=0
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+  [ $made_policy = 0 ] || rm -f /usr/sbin/policy-rc.d
+  [ $rc = 0 ] || die "apt-get install failed"
 fi
 
 lock_hash=$(content_key package-lock.json)
@@ -25,13 +32,24 @@ if [ ! -f node_modules/.kh-lock-hash ] || [ "$(cat node_modules/.kh-lock-hash)" 
   echo "$lock_hash" > node_modules/.kh-lock-hash
 fi
 
+# The VM images are built (one at a time) while the Go builds below compile: debootstrap spends much
+# of its time on the mirror and the disk, so on a cold machine the two overlap instead of adding up.
+# The platform matrix's images (Debian 13 BIOS/GRUB and UEFI/systemd-boot) only when asked for.
+images=(debian12)
+[ "${KH_PLATFORMS:-0}" = 1 ] && images+=(debian13 debian13-uefi)
+image_dirs=$(mktemp -d)
+( for p in "${images[@]}"; do bash "$here/build-vm-image.sh" "$p" > "$image_dirs/$p" || exit 1; done ) &
+images_pid=$!
+trap 'kill "$images_pid" 2>/dev/null || true' EXIT
 export KH_PULUMI_DIR; KH_PULUMI_DIR=$(bash "$here/build-pulumi-cli.sh")
 export KH_SDK_TOOLS_DIR; KH_SDK_TOOLS_DIR=$(bash "$here/build-sdk-tools.sh")
-export KH_VM_IMAGE_DIR; KH_VM_IMAGE_DIR=$(bash "$here/build-vm-image.sh" debian12)
-# The platform matrix's images (Debian 13 BIOS/GRUB and UEFI/systemd-boot), when asked for
+wait "$images_pid" || die "building the VM images failed (above)"
+trap - EXIT
+export KH_VM_IMAGE_DIR; KH_VM_IMAGE_DIR=$(cat "$image_dirs/debian12")
 if [ "${KH_PLATFORMS:-0}" = 1 ]; then
-  export KH_VM_IMAGE_DIR_DEBIAN13; KH_VM_IMAGE_DIR_DEBIAN13=$(bash "$here/build-vm-image.sh" debian13)
-  export KH_VM_IMAGE_DIR_DEBIAN13_UEFI; KH_VM_IMAGE_DIR_DEBIAN13_UEFI=$(bash "$here/build-vm-image.sh" debian13-uefi)
+  export KH_VM_IMAGE_DIR_DEBIAN13; KH_VM_IMAGE_DIR_DEBIAN13=$(cat "$image_dirs/debian13")
+  export KH_VM_IMAGE_DIR_DEBIAN13_UEFI; KH_VM_IMAGE_DIR_DEBIAN13_UEFI=$(cat "$image_dirs/debian13-uefi")
 fi
+rm -rf "$image_dirs"
 log "building the provider (tsc)"
 npm run --silent build

@@ -1,8 +1,8 @@
 // The strict profile's boot parameters with `reboot: "ifRequired"`, end to end on one VM that reboots
 // itself through its own boot loader (started with guestReboots): one `up` persists KSPP's parameters,
 // reboots once and verifies them; the audit's command-line findings pass; a second `up` neither
-// changes nor reboots; destroy takes them out of the boot configuration. Shared by the platform matrix
-// (Debian 13 BIOS and UEFI) and reboot.test.ts (Debian 12). Where the host boots from is read from it.
+// changes nor reboots; destroy takes them out of the boot configuration. Run by the platform matrix
+// (Debian 13 BIOS/GRUB and UEFI/systemd-boot). Where the host boots from is read from it.
 import { execFile } from "child_process";
 import { readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
