@@ -377,7 +377,8 @@ type Knob =
     | "ts-program"
     | "ts-program+preview"
     | "js-program"
-    | "js-program+preview";
+    | "js-program+preview"
+    | "run-program+preview";
 type ProfileKind = "noop" | "noop-up" | "plan" | "preview";
 
 // --- ours: the real Pulumi CLI, local file backend, one Sysctl per host -------------------------
@@ -592,6 +593,9 @@ class Ours implements Tool {
         const args = plain ? [] : ["--skip-preview"];
         const env: NodeJS.ProcessEnv = {};
         if (variant.startsWith("skip-checkpoints")) env.PULUMI_SKIP_CHECKPOINTS = "true";
+        // Every resource of ours refreshes before an update anyway; with --run-program the engine does it
+        // while the program runs (deploymentExecutor.Execute), not in a pass of its own before it.
+        if (variant.startsWith("run-program")) args.push("--refresh", "--run-program");
         // The CLI's default --parallel (8) against our 2N.
         if (!variant.startsWith("parallel-default")) args.push("--parallel", this.parallel());
         // The other program form than the main runs use, on the same stack and state.
@@ -1322,7 +1326,7 @@ async function main() {
         }
         if (ours && oursT && o.knobs) {
             const other: Knob[] = o.program === "js" ? ["ts-program", "ts-program+preview"] : ["js-program", "js-program+preview"];
-            const knobs: Knob[] = ["skip-checkpoints", "parallel-default", "skip-checkpoints+preview", ...other];
+            const knobs: Knob[] = ["skip-checkpoints", "parallel-default", "skip-checkpoints+preview", "run-program+preview", ...other];
             for (let r = 0; r < reps; r++)
                 for (const v of knobs)
                     await measure(oursT, v.endsWith("+preview") ? "noop-up" : "noop", r, () => ours.knob(v), v);

@@ -497,7 +497,9 @@ const knobRows: string[] = [];
                       ? "the program as TypeScript (ts-node) instead of precompiled"
                       : variant.startsWith("js-program")
                         ? "the program precompiled (`typescript: false`) instead of TypeScript"
-                        : "--parallel default (8) instead of 2N";
+                        : variant.startsWith("run-program")
+                          ? "`--refresh --run-program`: the refresh runs with the program, not in a pass before it"
+                          : "--parallel default (8) instead of 2N";
                 knobRows.push(
                     `| ${n} | ${latency} ms | ${SCEN[scenario]} | ${knob}${wrong ? ` (${wrong} WRONG)` : ""} | ${f2(a)} | ${f2(b)} | ${((a / b - 1) * 100).toFixed(0)} % | ${range(ss.map((x) => x.extra?.providerProcs ?? NaN).filter(Number.isFinite))} | ${ck} |`,
                 );

@@ -115,6 +115,22 @@ async function view(vm: VmState, s: Subject): Promise<HostView> {
 
 const spec = (r: ResourceSpec[]) => JSON.stringify(r);
 
+/**
+ * Waits until no apply runs on the host. A cut ends Pulumi's side at once, but an apply that had started
+ * goes on to its end on the host (it is written to end whole): what it leaves is judged once it is done,
+ * not while its journal or a temporary file is half way (a CI run looked too early and saw both).
+ */
+async function drain(vm: VmState): Promise<number> {
+    const start = Date.now();
+    const deadline = start + 240_000;
+    // The apply scripts' text (in their command line) names begin_apply; [b] keeps pgrep from matching itself.
+    while ((await sh(vm, "pgrep -f '[b]egin_apply' >/dev/null && echo busy || true")).trim() === "busy") {
+        if (Date.now() > deadline) throw new Error("an apply was still running on the host 240 s after the cut");
+        await new Promise((r) => setTimeout(r, 250));
+    }
+    return Date.now() - start;
+}
+
 /** Brings a fresh stack to the state before `op`; returns it and the host before `op`. */
 async function prepare(vm: VmState, proxy: CutProxy, s: Subject, op: Operation) {
     const st = new Stack(PROGRAM_DIR);
@@ -174,6 +190,8 @@ async function cutOnce(
         proxy.armCut(cutAt);
         const cut = await runOp(st, op);
         proxy.measure();
+        const drained = await drain(vm);
+        if (drained > 1000) process.stderr.write(`[cuts] ${s.name} ${op}, ${describeCut(cutAt)}: the apply ran on for ${drained} ms after the cut\n`);
         const host = await view(vm, s);
         const each = host.files.map((f, i) =>
             f === before.files[i] ? "old" : f === expected.files[i] ? "new" : "partial",
