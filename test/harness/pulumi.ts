@@ -50,9 +50,6 @@ export class Stack {
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
             PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
             NO_COLOR: "1",
-            // The programs are type-checked once by `tsc -p tsconfig.test.json` / tsconfig.examples.json;
-            // ts-node checking them again on every run cost seconds of CPU per preview or up.
-            PULUMI_NODEJS_TRANSPILE_ONLY: "true",
             ...extraEnv,
         };
     }
