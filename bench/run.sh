@@ -22,8 +22,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-log() { printf '\033[1m[%s]\033[0m %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+source "$root/scripts/lib.sh"
 
 hosts=1,10,50 latency=0,25 reps=3 reps_large=1000000 large_n=200 tools=ours,ansible,pyinfra quick=0 pyinfra_max_n=1000000 ansible_max_n=1000000
 slices=0 knobs=() program=js provider=sea
@@ -58,11 +57,7 @@ for p in openssh-server socat ansible iproute2 procps util-linux time; do
 done
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
-  # Installing openssh-server must not start a system sshd: deny service starts while apt runs.
-  made_policy=0
-  if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; made_policy=1; fi
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2 || { [ $made_policy = 1 ] && rm -f /usr/sbin/policy-rc.d; die "apt-get install failed"; }
-  [ $made_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
+  { apt-get update -qq && apt_install -qq "${need[@]}"; } >&2 || die "apt-get install failed"
 fi
 # Debian's `ansible` package ships the ansible.posix collection the peer playbook uses.
 ansible-galaxy collection list ansible.posix 2>/dev/null | grep -q '^ansible.posix' || die "ansible.posix collection not found"

@@ -16,13 +16,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "need root to install: ${missing[*]}"
   log "installing Debian packages: ${missing[*]}"
   apt-get update -q >/dev/null
-  # Installing openssh-server must not start a system sshd: deny service starts while apt runs.
-  made_policy=0
-  if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; made_policy=1; fi
-  rc=0
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
-  [ $made_policy = 0 ] || rm -f /usr/sbin/policy-rc.d
-  [ $rc = 0 ] || die "apt-get install failed"
+  apt_install -q --no-install-recommends "${missing[@]}" >/dev/null || die "apt-get install failed"
 fi
 
 lock_hash=$(content_key package-lock.json)
