@@ -108,6 +108,8 @@ interface Opts {
     slices: number;
     /** Run the engine-knob variants of the no-op. */
     knobs: boolean;
+    /** --knobs A,B: only these knobs; empty: all. */
+    knobList: string[];
     /** The stacks' program: tsc output run with `typescript: false` (js), or index.ts through ts-node (ts). */
     program: "js" | "ts";
 }
@@ -125,6 +127,7 @@ function parseArgs(argv: string[]): Opts {
         ansibleMaxN: Infinity,
         slices: 0,
         knobs: false,
+        knobList: [],
         program: "js",
     };
     for (let i = 0; i < argv.length; i++) {
@@ -172,6 +175,11 @@ function parseArgs(argv: string[]): Opts {
                 break;
             case "--knobs":
                 o.knobs = true;
+                // An optional list: only these knobs (names as in the Knob type).
+                if (v && !v.startsWith("--")) {
+                    o.knobList = v.split(",");
+                    i++;
+                }
                 break;
             case "--program":
                 if (v !== "js" && v !== "ts") throw new Error("--program is js or ts");
@@ -378,7 +386,11 @@ type Knob =
     | "ts-program+preview"
     | "js-program"
     | "js-program+preview"
-    | "run-program+preview";
+    | "run-program+preview"
+    | "max-connections-64"
+    | "heap-growing-50"
+    | "heap-v8-default"
+    | "optimize-for-size";
 type ProfileKind = "noop" | "noop-up" | "plan" | "preview";
 
 // --- ours: the real Pulumi CLI, local file backend, one Sysctl per host -------------------------
@@ -593,6 +605,11 @@ class Ours implements Tool {
         const args = plain ? [] : ["--skip-preview"];
         const env: NodeJS.ProcessEnv = {};
         if (variant.startsWith("skip-checkpoints")) env.PULUMI_SKIP_CHECKPOINTS = "true";
+        // The provider's memory: fewer SSH connections at once, V8's heap growth, V8's size mode.
+        if (variant === "max-connections-64") env.KH_SSH_MAX_CONNECTIONS = "64";
+        if (variant === "heap-growing-50") env.KH_HEAP_GROWING_PERCENT = "50";
+        if (variant === "heap-v8-default") env.KH_HEAP_GROWING_PERCENT = "0";
+        if (variant === "optimize-for-size") env.KH_OPTIMIZE_FOR_SIZE = "1";
         // Every resource of ours refreshes before an update anyway; with --run-program the engine does it
         // while the program runs (deploymentExecutor.Execute), not in a pass of its own before it.
         if (variant.startsWith("run-program")) args.push("--refresh", "--run-program");
@@ -1326,7 +1343,9 @@ async function main() {
         }
         if (ours && oursT && o.knobs) {
             const other: Knob[] = o.program === "js" ? ["ts-program", "ts-program+preview"] : ["js-program", "js-program+preview"];
-            const knobs: Knob[] = ["skip-checkpoints", "parallel-default", "skip-checkpoints+preview", "run-program+preview", ...other];
+            const all: Knob[] = ["skip-checkpoints", "parallel-default", "skip-checkpoints+preview", "run-program+preview", ...other];
+            all.push("max-connections-64", "heap-v8-default", "optimize-for-size");
+            const knobs = o.knobList.length ? all.filter((k) => o.knobList.includes(k)) : all;
             for (let r = 0; r < reps; r++)
                 for (const v of knobs)
                     await measure(oursT, v.endsWith("+preview") ? "noop-up" : "noop", r, () => ours.knob(v), v);

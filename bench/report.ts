@@ -476,9 +476,9 @@ const knobRows: string[] = [];
     const variants = [...new Set(res.samples.filter((s) => s.variant).map((s) => `${s.scenario}|${s.variant}`))];
     if (variants.length) {
         knobRows.push(
-            "| N | latency | run | knob | ours (s) | without the knob (s) | change | provider processes | checkpoint writes (profile, without knob) |",
+            "| N | latency | run | knob | ours (s) | without the knob (s) | change | provider processes | provider peak RSS (MB; without the knob) | checkpoint writes (profile, without knob) |",
         );
-        knobRows.push("|---|---|---|---|---|---|---|---|---|");
+        knobRows.push("|---|---|---|---|---|---|---|---|---|---|");
         for (const [n, latency] of configs) {
             for (const v of variants) {
                 const [scenario, variant] = v.split("|");
@@ -499,9 +499,19 @@ const knobRows: string[] = [];
                         ? "the program precompiled (`typescript: false`) instead of TypeScript"
                         : variant.startsWith("run-program")
                           ? "`--refresh --run-program`: the refresh runs with the program, not in a pass before it"
-                          : "--parallel default (8) instead of 2N";
+                          : variant === "max-connections-64"
+                            ? "KH_SSH_MAX_CONNECTIONS=64 (default 256)"
+                            : variant === "heap-growing-50"
+                              ? "KH_HEAP_GROWING_PERCENT=50 (V8 grows the heap to 1.5x the live size)"
+                              : variant === "heap-v8-default"
+                                ? "KH_HEAP_GROWING_PERCENT=0 (V8's own heap growth, up to 4x; the default is 1.5x)"
+                              : variant === "optimize-for-size"
+                                ? "KH_OPTIMIZE_FOR_SIZE=1 (V8's --optimize-for-size)"
+                                : "--parallel default (8) instead of 2N";
+                const peak = (xs: typeof ss) =>
+                    median(xs.map((x) => x.extra?.providerPeakMB ?? NaN).filter(Number.isFinite));
                 knobRows.push(
-                    `| ${n} | ${latency} ms | ${SCEN[scenario]} | ${knob}${wrong ? ` (${wrong} WRONG)` : ""} | ${f2(a)} | ${f2(b)} | ${((a / b - 1) * 100).toFixed(0)} % | ${range(ss.map((x) => x.extra?.providerProcs ?? NaN).filter(Number.isFinite))} | ${ck} |`,
+                    `| ${n} | ${latency} ms | ${SCEN[scenario]} | ${knob}${wrong ? ` (${wrong} WRONG)` : ""} | ${f2(a)} | ${f2(b)} | ${((a / b - 1) * 100).toFixed(0)} % | ${range(ss.map((x) => x.extra?.providerProcs ?? NaN).filter(Number.isFinite))} | ${peak(ss).toFixed(0)} (${peak(base).toFixed(0)}) | ${ck} |`,
                 );
             }
         }

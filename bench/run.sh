@@ -9,7 +9,8 @@
 #   bench/run.sh --hosts 1,10 --latency 25 --tools ours,ansible --ansible-max-n 5 --slices 2 --knobs
 #                                     Ansible only up to N = 5; examples/fleet with 2 stacks against 1;
 #                                     the engine's knobs (PULUMI_SKIP_CHECKPOINTS, default --parallel, the
-#                                     TypeScript program through ts-node instead of the precompiled one)
+#                                     TypeScript program through ts-node instead of the precompiled one, the
+#                                     provider's memory settings); --knobs max-connections-64,heap-growing-50: only those
 #   bench/run.sh --hosts 1,50,200,500 --latency 25 --reps 3 --reps-large 1 --tools ours,ansible --ansible-max-n 200 --slices 10
 #                                     the large-N run: 3 repetitions at N < 200, 1 at N >= 200 (--large-n),
 #                                     Ansible up to N = 200, examples/fleet's 10 stacks against 1 at the largest N
@@ -39,7 +40,9 @@ while [ $# -gt 0 ]; do
     --pyinfra-max-n) pyinfra_max_n=$2; shift 2 ;;
     --ansible-max-n) ansible_max_n=$2; shift 2 ;;
     --slices) slices=$2; shift 2 ;;
-    --knobs) knobs=(--knobs); shift ;;
+    --knobs) knobs=(--knobs); shift
+      # an optional list of knob names (bench.ts's Knob type): only those
+      if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then knobs+=("$1"); shift; fi ;;
     --program) program=$2; shift 2 ;;
     --provider) provider=$2; shift 2 ;;
     *) die "unknown option $1 (see the header of $0)" ;;

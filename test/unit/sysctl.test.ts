@@ -29,6 +29,18 @@ describe("keys and values", () => {
     test("whitespace folds so tabs never flap", () => {
         expect(normaliseValue("32768\t60999")).toBe("32768 60999");
         expect(normaliseValue("  4096 \t 87380   6291456 ")).toBe("4096 87380 6291456");
+        expect(normaliseValue("1")).toBe("1");
+        expect(normaliseValue(" 1\n")).toBe("1");
+    });
+
+    test("a remembered key is the same answer, shared read-only, also past the memo's bound", () => {
+        const first = normaliseKey("net/ipv4/conf/eth0.100/rp_filter");
+        expect(normaliseKey("net/ipv4/conf/eth0.100/rp_filter")).toBe(first);
+        expect(Object.isFrozen(first)).toBe(true);
+        expect(normaliseKey("kernel.$(reboot)")).toBeUndefined();
+        expect(normaliseKey("kernel.$(reboot)")).toBeUndefined();
+        for (let i = 0; i < 5000; i++) expect(normaliseKey(`net.ipv4.conf.eth${i}.rp_filter`)?.procPath).toBe(`net/ipv4/conf/eth${i}/rp_filter`);
+        expect(normaliseKey("net/ipv4/conf/eth0.100/rp_filter")).toEqual({ key: "net.ipv4.conf.eth0/100.rp_filter", procPath: "net/ipv4/conf/eth0.100/rp_filter" });
     });
 });
 
