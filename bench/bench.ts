@@ -388,7 +388,6 @@ type Knob =
     | "js-program+preview"
     | "run-program+preview"
     | "max-connections-64"
-    | "heap-growing-50"
     | "heap-v8-default"
     | "optimize-for-size";
 type ProfileKind = "noop" | "noop-up" | "plan" | "preview";
@@ -605,9 +604,8 @@ class Ours implements Tool {
         const args = plain ? [] : ["--skip-preview"];
         const env: NodeJS.ProcessEnv = {};
         if (variant.startsWith("skip-checkpoints")) env.PULUMI_SKIP_CHECKPOINTS = "true";
-        // The provider's memory: fewer SSH connections at once, V8's heap growth, V8's size mode.
+        // The provider's memory: fewer SSH connections at once, V8's own heap growth, V8's size mode.
         if (variant === "max-connections-64") env.KH_SSH_MAX_CONNECTIONS = "64";
-        if (variant === "heap-growing-50") env.KH_HEAP_GROWING_PERCENT = "50";
         if (variant === "heap-v8-default") env.KH_HEAP_GROWING_PERCENT = "0";
         if (variant === "optimize-for-size") env.KH_OPTIMIZE_FOR_SIZE = "1";
         // Every resource of ours refreshes before an update anyway; with --run-program the engine does it

@@ -471,6 +471,17 @@ for (const kind of ["noop", "plan"]) {
 }
 
 // --- the engine's knobs, and where the handshakes go ---------------------------------------------
+// A knob's name (bench.ts's Knob, "+preview" for its plain-`up` form) starts with one of these.
+const KNOB_LABELS: [string, string][] = [
+    ["skip-checkpoints", "PULUMI_SKIP_CHECKPOINTS=true"],
+    ["ts-program", "the program as TypeScript (ts-node) instead of precompiled"],
+    ["js-program", "the program precompiled (`typescript: false`) instead of TypeScript"],
+    ["run-program", "`--refresh --run-program`: the refresh runs with the program, not in a pass before it"],
+    ["parallel-default", "--parallel default (8) instead of 2N"],
+    ["max-connections-64", "KH_SSH_MAX_CONNECTIONS=64 (default 256)"],
+    ["heap-v8-default", "KH_HEAP_GROWING_PERCENT=0 (V8's own heap growth, up to 4x; the default is 1.5x)"],
+    ["optimize-for-size", "KH_OPTIMIZE_FOR_SIZE=1 (V8's --optimize-for-size)"],
+];
 const knobRows: string[] = [];
 {
     const variants = [...new Set(res.samples.filter((s) => s.variant).map((s) => `${s.scenario}|${s.variant}`))];
@@ -491,23 +502,7 @@ const knobRows: string[] = [];
                     profilesRun.find((p) => p.n === n && p.latency === latency && p.kind === scenario)
                         ?.checkpointWrites ?? "–";
                 const wrong = ss.filter((x) => !x.ok).length;
-                const knob = variant.startsWith("skip-checkpoints")
-                    ? "PULUMI_SKIP_CHECKPOINTS=true"
-                    : variant.startsWith("ts-program")
-                      ? "the program as TypeScript (ts-node) instead of precompiled"
-                      : variant.startsWith("js-program")
-                        ? "the program precompiled (`typescript: false`) instead of TypeScript"
-                        : variant.startsWith("run-program")
-                          ? "`--refresh --run-program`: the refresh runs with the program, not in a pass before it"
-                          : variant === "max-connections-64"
-                            ? "KH_SSH_MAX_CONNECTIONS=64 (default 256)"
-                            : variant === "heap-growing-50"
-                              ? "KH_HEAP_GROWING_PERCENT=50 (V8 grows the heap to 1.5x the live size)"
-                              : variant === "heap-v8-default"
-                                ? "KH_HEAP_GROWING_PERCENT=0 (V8's own heap growth, up to 4x; the default is 1.5x)"
-                              : variant === "optimize-for-size"
-                                ? "KH_OPTIMIZE_FOR_SIZE=1 (V8's --optimize-for-size)"
-                                : "--parallel default (8) instead of 2N";
+                const knob = KNOB_LABELS.find(([prefix]) => variant.startsWith(prefix))?.[1] ?? variant;
                 const peak = (xs: typeof ss) =>
                     median(xs.map((x) => x.extra?.providerPeakMB ?? NaN).filter(Number.isFinite));
                 knobRows.push(

@@ -10,7 +10,7 @@
 #                                     Ansible only up to N = 5; examples/fleet with 2 stacks against 1;
 #                                     the engine's knobs (PULUMI_SKIP_CHECKPOINTS, default --parallel, the
 #                                     TypeScript program through ts-node instead of the precompiled one, the
-#                                     provider's memory settings); --knobs max-connections-64,heap-growing-50: only those
+#                                     provider's memory settings); --knobs max-connections-64,heap-v8-default: only those
 #   bench/run.sh --hosts 1,50,200,500 --latency 25 --reps 3 --reps-large 1 --tools ours,ansible --ansible-max-n 200 --slices 10
 #                                     the large-N run: 3 repetitions at N < 200, 1 at N >= 200 (--large-n),
 #                                     Ansible up to N = 200, examples/fleet's 10 stacks against 1 at the largest N

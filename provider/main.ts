@@ -15,8 +15,9 @@ import { pool } from "./ssh/pool";
 // it cost 10-30 % more time at N = 50 (bench/RESULTS-2026-12-02-optimize-for-size.md).
 if (process.env.KH_OPTIMIZE_FOR_SIZE === "1") setFlagsFromString("--optimize-for-size");
 // After each full GC V8 lets the heap grow to up to 4x what is live when GC is fast: at N = 500 that
-// was 238 MB peak RSS for about 70 MB live. 1.5x held it at 166 MB and cost no time in the same run
-// (bench/RESULTS-2026-12-03-n50-n500.md, knob rows). KH_HEAP_GROWING_PERCENT=P sets (1 + P/100), 0 V8's own.
+// was 238-246 MB peak RSS for about 70 MB live; 1.5x held it at 166-169 MB, and its effect on time was
+// within the runs' spread (bench/RESULTS-2026-12-03-*.md, knob rows). KH_HEAP_GROWING_PERCENT=P sets
+// (1 + P/100), 0 V8's own.
 const growing = process.env.KH_HEAP_GROWING_PERCENT ?? "50";
 if (/^[1-9]\d{0,2}$/.test(growing)) setFlagsFromString(`--heap-growing-percent=${growing}`);
 

@@ -167,7 +167,7 @@ test("Python outside the repository: wheel in a virtualenv, pulumi from PyPI; up
     // The Python language host (sdk v3.68.0) and its exec helper: the CLI takes its bundled language
     // hosts only from its own folder (not PATH, not `plugin install`), so a copy of the CLI gets them.
     const cli = temp("kh-python-cli-");
-    for (const f of ["pulumi", "pulumi-language-nodejs", "langhost-nodejs-v3.68.0"]) copyFileSync(join(pulumiBin(), f), join(cli, f));
+    for (const f of readdirSync(pulumiBin())) copyFileSync(join(pulumiBin(), f), join(cli, f));
     for (const f of ["pulumi-language-python", "pulumi-language-python-exec"]) copyFileSync(join(sdkTools, f), join(cli, f));
     for (const f of readdirSync(cli)) chmodSync(join(cli, f), 0o755);
     // The v3.68.0 host takes `virtualenv` as a command-line flag, which this CLI no longer passes (it
