@@ -260,7 +260,8 @@ export async function reboot(vm: VmState): Promise<void> {
     }
     const proc = launch(vm, "loader");
     procs.set(vm.dir, proc);
-    await waitForSsh(vm, proc, 480_000);
+    // Generous: a boot through the firmware under TCG beside other guests can take several minutes.
+    await waitForSsh(vm, proc, 900_000);
 }
 
 export async function stopVm(vm: VmState): Promise<void> {
