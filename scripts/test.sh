@@ -49,7 +49,7 @@ if [ "$KH_PLATFORMS" = 1 ]; then
     background "reboots" npx jest --selectProjects platforms --runInBand --forceExit --verbose 'test/e2e/reboot\.test\.ts$'
   fi
 fi
-log "end-to-end tests, second half (in the background): faults, packaging, hostile hosts, sudo, import, provider config, ..."
+log "end-to-end tests, second half (in the background): faults, packaging, hostile hosts, sudo, import, cuts, ..."
 background "end-to-end tests, second half" env KH_E2E_PART=b npx jest --selectProjects e2e --runInBand --forceExit --verbose
 log "end-to-end tests, first half (real VM, real Pulumi CLI; one at a time on a shared, snapshotted VM)"
 failed=()
