@@ -918,7 +918,9 @@ async function fleetStacks(
     keyFile: string,
     k: number,
     phase: "setup" | "noop",
-    precompile: boolean,
+    /** precompiled / ts: a language host per stack and phase runs the program as JS / TypeScript;
+     *  inline: the driver's own process runs it. */
+    mode: "precompiled" | "ts" | "inline",
 ): Promise<RunResult> {
     const n = hosts.length;
     const dir = join(OUT, "fleet", `n${n}-k${k}`);
@@ -974,13 +976,13 @@ async function fleetStacks(
         "--plugin-dir",
         join(BENCH, "plugin"),
         "--json",
-        ...(precompile ? ["--precompile"] : []),
+        ...(mode === "precompiled" ? ["--precompile"] : mode === "inline" ? ["--inline"] : []),
     ];
     const r = await run(
         join(ROOT, "node_modules", ".bin", "tsx"),
         args,
         env,
-        logPath(`ours-fleet-${phase}-k${k}-n${n}`),
+        logPath(`ours-fleet-${phase}-k${k}-n${n}${mode === "inline" ? "-inline" : ""}`),
         ROOT,
     );
     let summary: { ok: boolean; changes: Record<string, number> } | undefined;
@@ -1115,7 +1117,7 @@ async function floor(hosts: Host[], keyFile: string, script: "observe" | "apply"
 interface Sample {
     tool: string;
     /** noop-up: plain `pulumi up --yes`; preview: plain `pulumi preview`; onestack/manystacks: examples/fleet. */
-    scenario: "first" | "noop" | "noop-up" | "plan" | "preview" | "onestack" | "manystacks";
+    scenario: "first" | "noop" | "noop-up" | "plan" | "preview" | "onestack" | "manystacks" | "onestack-inline" | "manystacks-inline";
     /** An engine knob on the no-op (--knobs), reported apart from the main table. */
     variant?: string;
     n: number;
@@ -1352,15 +1354,19 @@ async function main() {
             for (const kind of ["noop", "noop-up"] as const)
                 profiles.push({ n, latency, kind, ...(await ours.profile(kind)) });
         if (oursT && o.slices > 1 && n >= o.slices && n === Math.max(...o.hosts)) {
-            // Both layouts created once (checked, not timed), then their no-op runs alternate.
+            // Both layouts created once (checked, not timed), then their no-op runs alternate: each
+            // with a language host per stack (the program as --program says) and with the programs inline.
+            const local = o.program === "js" ? "precompiled" : "ts";
             for (const k of [1, o.slices]) {
-                const s = await fleetStacks(cliDir, oursT.hosts, keyFile, k, "setup", o.program === "js");
+                const s = await fleetStacks(cliDir, oursT.hosts, keyFile, k, "setup", local);
                 if (!s.ok) throw new Error(`examples/fleet setup with ${k} stack(s) failed: ${s.detail}`);
             }
             for (let r = 0; r < reps; r++) {
-                await measure(oursT, "onestack", r, () => fleetStacks(cliDir, oursT.hosts, keyFile, 1, "noop", o.program === "js"));
-                await measure(oursT, "manystacks", r, () =>
-                    fleetStacks(cliDir, oursT.hosts, keyFile, o.slices, "noop", o.program === "js"),
+                await measure(oursT, "onestack", r, () => fleetStacks(cliDir, oursT.hosts, keyFile, 1, "noop", local));
+                await measure(oursT, "manystacks", r, () => fleetStacks(cliDir, oursT.hosts, keyFile, o.slices, "noop", local));
+                await measure(oursT, "onestack-inline", r, () => fleetStacks(cliDir, oursT.hosts, keyFile, 1, "noop", "inline"));
+                await measure(oursT, "manystacks-inline", r, () =>
+                    fleetStacks(cliDir, oursT.hosts, keyFile, o.slices, "noop", "inline"),
                 );
             }
         }

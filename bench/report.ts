@@ -91,6 +91,8 @@ const SCEN: Record<string, string> = {
     preview: "plan after drift on 10 %: plain `preview`",
     onestack: "no-op: examples/fleet driver `up`, 1 stack of N",
     manystacks: "no-op: examples/fleet driver `up`, K stacks of N/K at once",
+    "onestack-inline": "no-op: examples/fleet driver `up --inline`, 1 stack of N",
+    "manystacks-inline": "no-op: examples/fleet driver `up --inline`, K stacks of N/K at once",
 };
 const SCENARIOS = Object.keys(SCEN);
 /** Engine phases that each read every host: plain up = preview + update; preview --refresh = refresh + preview. */
@@ -102,9 +104,11 @@ const PHASES: Record<string, number> = {
     preview: 1,
     onestack: 1,
     manystacks: 1,
+    "onestack-inline": 1,
+    "manystacks-inline": 1,
 };
 /** The peer run a row of ours is compared with: the peers have one apply and one check mode. */
-const PEER_OF: Record<string, string> = { "noop-up": "noop", preview: "plan", onestack: "noop", manystacks: "noop" };
+const PEER_OF: Record<string, string> = { "noop-up": "noop", preview: "plan", onestack: "noop", manystacks: "noop", "onestack-inline": "noop", "manystacks-inline": "noop" };
 const TOOL: Record<string, string> = { ours: "ours", ansible: "Ansible", pyinfra: "pyinfra" };
 
 function pick(tool: string, scenario: string, n: number, latency: number, variant?: string) {

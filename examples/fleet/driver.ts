@@ -13,6 +13,8 @@
 //       [--plugin-dir DIR]     where the provider plugin is (default: the repository's bin/)
 //       [--precompile]         compile index.ts once to JavaScript and run that (`typescript: false`):
 //                              each stack then skips ts-node's compile of the program
+//       [--inline]             run the program in this process (the Automation API's inline program):
+//                              Node.js and the Pulumi SDK are loaded once for every stack and phase
 //       [--json]               print the summary as JSON instead of a table
 //
 // `up` is the Automation API's up: the update without a separate preview (`pulumi up --yes
@@ -22,8 +24,10 @@ import { dirname, join, resolve } from "path";
 import { performance } from "perf_hooks";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { z } from "zod/v4";
+import { fleetProgram } from "./program";
 
 const PROGRAM_DIR = __dirname;
+const PROJECT = "kernel-hardening-fleet";
 
 const Host = z.object({
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "a host name is letters, digits, '_', '.', '-'"),
@@ -83,6 +87,7 @@ interface DriverOptions {
     only?: string[];
     pluginDir: string;
     precompile?: boolean;
+    inline?: boolean;
 }
 
 /** Loads and checks the inventory: a host in two slices would be managed by two stacks. */
@@ -119,14 +124,15 @@ function precompile(stateDir: string): string {
     const ts = require("typescript") as typeof import("typescript");
     const out = join(stateDir, "program");
     mkdirSync(out, { recursive: true });
-    const js = ts.transpileModule(readFileSync(join(PROGRAM_DIR, "index.ts"), "utf8"), {
-        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true },
-    });
-    const resolved = js.outputText.replace(
-        /require\("([^"]+)"\)/g,
-        (_m, spec: string) => `require(${JSON.stringify(require.resolve(spec, { paths: [PROGRAM_DIR] }))})`,
-    );
-    writeFileSync(join(out, "index.js"), resolved);
+    for (const file of ["index", "program"]) {
+        const js = ts.transpileModule(readFileSync(join(PROGRAM_DIR, `${file}.ts`), "utf8"), {
+            compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true },
+        });
+        const resolved = js.outputText.replace(/require\("([^"]+)"\)/g, (m, spec: string) =>
+            spec === "./program" ? m : `require(${JSON.stringify(require.resolve(spec, { paths: [PROGRAM_DIR] }))})`,
+        );
+        writeFileSync(join(out, `${file}.js`), resolved);
+    }
     // The language host looks for @pulumi/pulumi's runner from the program's folder: point it at ours.
     const modules = resolve(dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [PROGRAM_DIR] })), "../..");
     if (!existsSync(join(out, "node_modules"))) symlinkSync(modules, join(out, "node_modules"));
@@ -138,7 +144,7 @@ function writeProject(stateDir: string, pluginDir: string, jsMain?: string): str
     const work = join(stateDir, "project");
     mkdirSync(work, { recursive: true });
     const yaml = [
-        "name: kernel-hardening-fleet",
+        `name: ${PROJECT}`,
         "runtime:",
         "  name: nodejs",
         "  options:",
@@ -188,10 +194,15 @@ async function runSlice(
         ...r,
     });
     try {
-        const stack: Stack = await LocalWorkspace.createOrSelectStack(
-            { stackName: slice, workDir: work },
-            { pulumiCommand: cmd, envVars: { PULUMI_BACKEND_URL: `file://${join(o.stateDir, "backend")}` } },
-        );
+        const opts = { workDir: work, pulumiCommand: cmd, envVars: { PULUMI_BACKEND_URL: `file://${join(o.stateDir, "backend")}` } };
+        // Inline: the engine calls back into this process to run the program, so Node.js and the
+        // Pulumi SDK are loaded once for every stack and phase instead of once per language host.
+        const stack: Stack = o.inline
+            ? await LocalWorkspace.createOrSelectStack(
+                  { stackName: slice, projectName: PROJECT, program: async () => fleetProgram() },
+                  opts,
+              )
+            : await LocalWorkspace.createOrSelectStack({ stackName: slice, workDir: work }, opts);
         const keyPath = resolve(dirname(o.inventoryPath), inv.settings.privateKeyPath);
         await stack.setAllConfig({
             hosts: { value: JSON.stringify(hosts) },
@@ -222,6 +233,7 @@ async function drive(o: DriverOptions): Promise<Summary> {
     for (const s of o.only ?? []) if (!(s in inv.slices)) throw new Error(`--only: no slice ${s} in ${o.inventoryPath}`);
     mkdirSync(join(o.stateDir, "backend"), { recursive: true });
     mkdirSync(join(o.stateDir, "logs"), { recursive: true });
+    if (o.inline && o.precompile) throw new Error("--inline runs the program in this process: --precompile does not apply");
     const work = writeProject(o.stateDir, o.pluginDir, o.precompile ? precompile(o.stateDir) : undefined);
     // The `pulumi` on PATH, whatever its version (this example does not download a CLI).
     const cmd = await PulumiCommand.get({ skipVersionCheck: true });
@@ -279,6 +291,7 @@ function parseArgs(argv: string[]): DriverOptions & { json: boolean } {
             case "--plugin-dir": o.pluginDir = resolve(v); i++; break;
             case "--json": o.json = true; break;
             case "--precompile": o.precompile = true; break;
+            case "--inline": o.inline = true; break;
             default: throw new Error(`unknown option ${argv[i]}`);
         }
     }

@@ -39,8 +39,8 @@ function driver(args: string[]): { code: number; stdout: string; stderr: string 
     return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
-function driverJson(action: string): Summary {
-    const r = driver([action, "--json"]);
+function driverJson(action: string, extra: string[] = []): Summary {
+    const r = driver([action, "--json", ...extra]);
     if (r.code !== 0) throw new Error(`driver ${action} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
     return JSON.parse(r.stdout) as Summary;
 }
@@ -130,4 +130,24 @@ test("preview, up and a second up over two slices, one stack each, one summary",
     expect(lines[lines.length - 1]).toMatch(/^up: 2\/2 slices ok, 4 hosts, resources: 6 same, [\d.]+ s$/);
     expect(hosts.map((h) => statSync(dropIn(h)).mtimeMs)).toEqual(mtimes);
     expect(hosts.map((h, i) => commands(sshdLog(h)) - before[i])).toEqual([1, 1, 1, 1]);
+});
+
+test("inline: both slices' programs run in the driver's own process; drift on one host shows in the preview and up repairs it", () => {
+    const drifted = hosts[3];
+    execFileSync("ip", ["netns", "exec", drifted.ns, "sysctl", "-qw", "net.ipv4.tcp_fin_timeout=60"]);
+    const before = hosts.map((h) => commands(sshdLog(h)));
+    const preview = driverJson("preview", ["--inline"]);
+    expect(preview.ok).toBe(true);
+    expect(preview.slices.map((s) => [s.slice, s.changes])).toEqual([
+        ["rack-a", { same: 3 }],
+        ["rack-b", { same: 2, update: 1 }],
+    ]);
+    expect(live(drifted, "net.ipv4.tcp_fin_timeout")).toBe("60");
+
+    const up = driverJson("up", ["--inline"]);
+    expect(up.ok).toBe(true);
+    expect(up.changes).toEqual({ same: 5, update: 1 });
+    for (const h of hosts) expect(live(h, "net.ipv4.tcp_fin_timeout")).toBe("15");
+    // The preview read each host once; the up read each host once and wrote the drifted one once more.
+    expect(hosts.map((h, i) => commands(sshdLog(h)) - before[i])).toEqual([2, 2, 2, 3]);
 });
