@@ -25,6 +25,26 @@ const perModuleDirname = {
     },
 };
 
+// @pulumi/pulumi's runtime requires its closure serializer when it loads, and that requires the
+// TypeScript compiler and npm's Arborist (half of the bundle, and of each provider process's start-up).
+// The provider never serializes a function (the component's Construct only registers resources), so
+// they are left out: a module in their place says so if anything ever uses them.
+const CLOSURE_ONLY = ["typescript", "@npmcli/arborist"];
+const closureOnlyStub = {
+    name: "closure-only-stub",
+    setup(build) {
+        const filter = new RegExp(`^(${CLOSURE_ONLY.map((m) => m.replace(/[/.]/g, "\\$&")).join("|")})$`);
+        build.onResolve({ filter }, (args) => ({ path: args.path, namespace: "closure-only" }));
+        build.onLoad({ filter: /.*/, namespace: "closure-only" }, (args) => ({
+            contents: `const fail = () => { throw new Error(${JSON.stringify(
+                `${args.path} is not in the provider's bundle (only Pulumi's function serialization uses it)`,
+            )}); };
+module.exports = new Proxy({}, { get: (_t, k) => (k === "__esModule" || typeof k === "symbol" ? undefined : fail()) });`,
+            loader: "js",
+        }));
+    },
+};
+
 function copyScripts(dir) {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
         const p = path.join(dir, e.name);
@@ -52,7 +72,7 @@ async function main() {
         logLevel: "warning",
         // ssh2 falls back to pure JavaScript without its optional native add-ons (a try around the require).
         external: ["*.node"],
-        plugins: [perModuleDirname],
+        plugins: [perModuleDirname, closureOnlyStub],
     });
     copyScripts(path.join(root, "provider"));
     fs.copyFileSync(path.join(root, "schema.json"), path.join(out, "schema.json"));
