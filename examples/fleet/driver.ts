@@ -233,7 +233,6 @@ async function drive(o: DriverOptions): Promise<Summary> {
     for (const s of o.only ?? []) if (!(s in inv.slices)) throw new Error(`--only: no slice ${s} in ${o.inventoryPath}`);
     mkdirSync(join(o.stateDir, "backend"), { recursive: true });
     mkdirSync(join(o.stateDir, "logs"), { recursive: true });
-    if (o.inline && o.precompile) throw new Error("--inline runs the program in this process: --precompile does not apply");
     const work = writeProject(o.stateDir, o.pluginDir, o.precompile ? precompile(o.stateDir) : undefined);
     // The `pulumi` on PATH, whatever its version (this example does not download a CLI).
     const cmd = await PulumiCommand.get({ skipVersionCheck: true });
@@ -295,6 +294,7 @@ function parseArgs(argv: string[]): DriverOptions & { json: boolean } {
             default: throw new Error(`unknown option ${argv[i]}`);
         }
     }
+    if (o.inline && o.precompile) throw new Error("--inline runs the program in this process: --precompile does not apply");
     o.inventoryPath = inventoryPath;
     o.stateDir = stateDir ?? join(dirname(inventoryPath), ".fleet-state");
     return o;
